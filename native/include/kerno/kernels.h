@@ -1,0 +1,217 @@
+/*
+ * kerno's C ABI: status codes, kernel parameter structs and the backend table.
+ *
+ * Every backend (the scalar reference, the portable CPU code, the AVX2/AVX-512 CPU code, CUDA)
+ * fills the same `kerno_backend` table, so the tests iterate over the table and the kernel that
+ * ships is the kernel that is tested.
+ *
+ * Conventions shared by every kernel:
+ *  - arguments are outputs, then inputs, then saved tensors, then sizes/params;
+ *  - every tensor is dense row-major float32 unless stated;
+ *  - backward kernels ACCUMULATE into gradient buffers (`+=`) unless their comment says "writes";
+ *  - kernels return a status and never throw, exit or abort across this ABI;
+ *  - pointers are device pointers for device backends and host pointers otherwise.
+ */
+#ifndef KERNO_KERNELS_H
+#define KERNO_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum kerno_status {
+  KERNO_OK = 0,
+  KERNO_ERR_INVALID_ARGUMENT = 1, /* a size or parameter out of its domain */
+  KERNO_ERR_OUT_OF_MEMORY = 2,    /* host or device allocation failed */
+  KERNO_ERR_UNSUPPORTED = 3,      /* the backend lacks this op or parameter combination */
+  KERNO_ERR_DEVICE = 4,           /* a CUDA runtime/launch failure */
+  KERNO_ERR_INTERNAL = 5          /* a caught C++ exception or broken invariant */
+} kerno_status;
+
+/* A short English name for a status, for error messages. Never NULL. */
+const char* kerno_status_string(kerno_status s);
+
+/* ---------------------------------------------------------------- GEMM ---------------------- */
+/* C (M,N) = alpha · op(A) · op(B) + beta · C, where op(A) is (M,K) and op(B) is (K,N).
+ * A is stored (M,K) row-major with leading dimension lda when trans_a == 0, and (K,M) when 1;
+ * B likewise (K,N) or (N,K). beta == 0 overwrites C without reading it (NaNs in C are ignored). */
+typedef struct kerno_gemm_params {
+  int32_t trans_a, trans_b;
+  int64_t M, N, K;
+  int64_t lda, ldb, ldc;
+  float alpha, beta;
+} kerno_gemm_params;
+
+/* ---------------------------------------------------------------- activations --------------- */
+typedef enum kerno_activation_kind {
+  KERNO_ACT_LINEAR = 0,
+  KERNO_ACT_RELU = 1,
+  KERNO_ACT_SIGMOID = 2,
+  KERNO_ACT_TANH = 3,
+  KERNO_ACT_LEAKY_RELU = 4, /* alpha: negative slope (Keras LeakyReLU default 0.3) */
+  KERNO_ACT_ELU = 5,        /* alpha: Keras default 1.0 */
+  KERNO_ACT_GELU_ERF = 6,   /* x·Φ(x), exact form (Keras approximate=False) */
+  KERNO_ACT_GELU_TANH = 7,  /* tanh approximation (Keras approximate=True) */
+  KERNO_ACT_SOFTPLUS = 8,
+  KERNO_ACT_SILU = 9        /* x·sigmoid(x), a.k.a. swish */
+} kerno_activation_kind;
+
+typedef struct kerno_activation_params {
+  int32_t kind; /* kerno_activation_kind */
+  float alpha;
+} kerno_activation_params;
+
+/* ---------------------------------------------------------------- losses -------------------- */
+typedef enum kerno_loss_kind {
+  /* pred: probabilities (B,C); target: (B,C). Keras: pred normalised to sum 1 per row, clipped
+   * to [1e-7, 1-1e-7]; loss_i = -Σ_c t·log(p). */
+  KERNO_LOSS_CATEGORICAL_CROSSENTROPY = 0,
+  /* pred: logits (B,C); target (B,C). loss_i = -Σ_c t·log_softmax(z). Used for softmax outputs. */
+  KERNO_LOSS_SOFTMAX_CROSSENTROPY = 1,
+  /* pred: probabilities (B,C); target (B) class indices stored as float. */
+  KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 2,
+  /* pred: logits (B,C); target (B) class indices stored as float. */
+  KERNO_LOSS_SPARSE_SOFTMAX_CROSSENTROPY = 3,
+  /* pred: probabilities (B,C); target (B,C). Clipped to [1e-7, 1-1e-7]; mean over C. */
+  KERNO_LOSS_BINARY_CROSSENTROPY = 4,
+  /* pred: logits (B,C); target (B,C). Mean over C. */
+  KERNO_LOSS_SIGMOID_CROSSENTROPY = 5,
+  /* mean over C of (p-t)^2 */
+  KERNO_LOSS_MEAN_SQUARED_ERROR = 6,
+  /* mean over C of |p-t| */
+  KERNO_LOSS_MEAN_ABSOLUTE_ERROR = 7
+} kerno_loss_kind;
+
+typedef struct kerno_loss_params {
+  int32_t kind; /* kerno_loss_kind */
+  float label_smoothing; /* Keras label_smoothing for the (binary/categorical) crossentropies; 0 = off */
+} kerno_loss_params;
+
+/* ---------------------------------------------------------------- optimizers ---------------- */
+typedef enum kerno_optimizer_kind {
+  KERNO_OPT_SGD = 0,     /* slots: [velocity] when momentum != 0 */
+  KERNO_OPT_ADAGRAD = 1, /* slots: [accumulator] (initialised by the caller to initial_accumulator_value) */
+  KERNO_OPT_RMSPROP = 2, /* slots: [velocity, momentum (if momentum>0), average_gradient (if centered)] */
+  KERNO_OPT_ADAM = 3     /* slots: [m, v, v_hat (if amsgrad)]; AdamW is Adam with weight_decay */
+} kerno_optimizer_kind;
+
+/* One update step over a flat parameter buffer, Keras 3 formulas (keras/src/optimizers/ in Keras 3).
+ * The caller applies gradient clipping first. `weight_decay` is Keras's decoupled decay applied
+ * before the update: w -= w·weight_decay·learning_rate. */
+typedef struct kerno_optimizer_params {
+  int32_t kind; /* kerno_optimizer_kind */
+  float learning_rate;
+  float weight_decay;  /* 0 = off */
+  float momentum;      /* SGD, RMSprop */
+  int32_t nesterov;    /* SGD */
+  float rho;           /* RMSprop */
+  int32_t centered;    /* RMSprop */
+  float beta_1, beta_2;/* Adam */
+  int32_t amsgrad;     /* Adam */
+  float epsilon;       /* Adagrad, RMSprop, Adam */
+  int64_t step;        /* 1-based step being applied (Keras iterations + 1); Adam bias correction */
+} kerno_optimizer_params;
+
+/* ---------------------------------------------------------------- random numbers ------------ */
+typedef enum kerno_distribution {
+  KERNO_DIST_UNIFORM = 0,          /* [a, b) */
+  KERNO_DIST_NORMAL = 1,           /* mean a, stddev b */
+  KERNO_DIST_TRUNCATED_NORMAL = 2  /* mean a, stddev b, redrawn outside a ± 2b (as TF/Keras) */
+} kerno_distribution;
+
+/* Element i of the output depends only on (seed, offset + i): any thread count, any backend,
+ * and any split of one fill into several calls give the same numbers. */
+typedef struct kerno_rng_params {
+  int32_t distribution; /* kerno_distribution */
+  float a, b;
+  uint64_t seed;
+  uint64_t offset;
+} kerno_rng_params;
+
+/* ---------------------------------------------------------------- the backend table --------- */
+typedef struct kerno_backend {
+  const char* name; /* "reference", "cpu-portable", "cpu-avx2", "cpu-avx512", "cuda" */
+
+  kerno_status (*gemm)(float* C, const float* A, const float* B, const kerno_gemm_params* p);
+
+  /* B = batch, I = input features, U = units.
+   * out (B,U) = inp (B,I) · kernel (I,U) + bias (U); bias may be NULL. Writes out. */
+  kerno_status (*dense_forward)(float* out, const float* inp, const float* kernel, const float* bias,
+                                int64_t B, int64_t I, int64_t U);
+  /* Accumulates: dinp (B,I) += dout · kernelᵀ; dkernel (I,U) += inpᵀ · dout; dbias (U) += Σ_B dout.
+   * Any of dinp, dkernel, dbias may be NULL to skip it. */
+  kerno_status (*dense_backward)(float* dinp, float* dkernel, float* dbias, const float* dout,
+                                 const float* inp, const float* kernel, int64_t B, int64_t I, int64_t U);
+
+  /* N = element count. out (N) = act(inp). out may alias inp. Writes out. */
+  kerno_status (*activation_forward)(float* out, const float* inp, int64_t N,
+                                     const kerno_activation_params* p);
+  /* Accumulates dinp (N) += dout · act'(inp). `out` is the forward output (used where cheaper,
+   * e.g. sigmoid/tanh); both inp and out must be given. */
+  kerno_status (*activation_backward)(float* dinp, const float* dout, const float* inp,
+                                      const float* out, int64_t N, const kerno_activation_params* p);
+
+  /* R = rows, C = columns. Row-wise numerically stable softmax; out may alias inp. Writes out. */
+  kerno_status (*softmax_forward)(float* out, const float* inp, int64_t R, int64_t C);
+  /* Accumulates dinp (R,C) += out ⊙ (dout − Σ_c dout·out) using the forward output. */
+  kerno_status (*softmax_backward)(float* dinp, const float* dout, const float* out, int64_t R, int64_t C);
+
+  /* B = batch, C = classes/features. Writes loss (B): the unweighted per-sample loss. */
+  kerno_status (*loss_forward)(float* loss, const float* pred, const float* target, int64_t B,
+                               int64_t C, const kerno_loss_params* p);
+  /* Writes dpred (B,C) = ∂/∂pred of Σ_i weight_i·loss_i / B (Keras "sum over batch size");
+   * weight (B) may be NULL for all ones. */
+  kerno_status (*loss_backward)(float* dpred, const float* pred, const float* target,
+                                const float* weight, int64_t B, int64_t C, const kerno_loss_params* p);
+
+  /* N = parameter count. Updates param (N) in place from grad (N) and the optimizer's slot
+   * buffers (each N floats, layout per kerno_optimizer_kind; unused slots may be NULL). */
+  kerno_status (*optimizer_update)(float* param, const float* grad, float* slot0, float* slot1,
+                                   float* slot2, int64_t N, const kerno_optimizer_params* p);
+  /* Writes *out = Σ x² accumulated in double (for clipnorm / global_clipnorm). */
+  kerno_status (*sum_squares)(double* out, const float* x, int64_t N);
+  /* x (N) *= s. */
+  kerno_status (*scale)(float* x, int64_t N, float s);
+  /* x (N) = clamp(x, -v, v). */
+  kerno_status (*clip_by_value)(float* x, int64_t N, float v);
+
+  /* Fills out (N) from the distribution in p (see kerno_rng_params). */
+  kerno_status (*rng_fill)(float* out, int64_t N, const kerno_rng_params* p);
+} kerno_backend;
+
+/* ---------------------------------------------------------------- registry & runtime -------- */
+/* Number of backends compiled in and usable on this machine (CPU levels the CPU supports,
+ * CUDA when a device is present). */
+int kerno_backend_count(void);
+/* Backend i in [0, count), or NULL. Index 0 is always "reference". */
+const kerno_backend* kerno_backend_at(int i);
+/* Backend by name, or NULL when not compiled in or not usable here. */
+const kerno_backend* kerno_backend_by_name(const char* name);
+/* The fastest CPU backend this CPU supports ("cpu-avx512" > "cpu-avx2" > "cpu-portable").
+ * The environment variable KERNO_SIMD=portable|avx2|avx512 caps the level (read once). */
+const kerno_backend* kerno_backend_cpu(void);
+
+/* CPU features detected at run time. */
+typedef struct kerno_cpu_features {
+  int32_t avx2_fma;
+  int32_t avx512f;
+  int32_t physical_cores;
+} kerno_cpu_features;
+kerno_cpu_features kerno_cpu_detect(void);
+
+/* Worker threads used by the CPU kernels (default: physical cores). n < 1 is an error. */
+kerno_status kerno_set_num_threads(int n);
+int kerno_get_num_threads(void);
+
+/* CUDA: compiled in, and the number of devices found at run time (0 when no driver/device). */
+int kerno_cuda_built(void);
+int kerno_cuda_device_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KERNO_KERNELS_H */

@@ -1,0 +1,163 @@
+// Persistent worker threads: kernels run many short parallel regions per training step, so
+// threads are started once and woken per region rather than created per call.
+#include "runtime/threadpool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/cpu_features.h"
+
+namespace kerno {
+namespace {
+
+class Pool {
+ public:
+  static Pool& instance() {
+    // Leaked on purpose: joining workers from a static destructor at process exit can deadlock
+    // when the addon is unloaded after Node has torn down its own threads.
+    static Pool* pool = new Pool();
+    return *pool;
+  }
+
+  int size() const { return size_; }
+
+  kerno_status resize(int n) {
+    if (n < 1) return KERNO_ERR_INVALID_ARGUMENT;
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
+    stop_workers();
+    size_ = n;
+    try {
+      start_workers();
+    } catch (...) {
+      stop_workers();
+      size_ = 1;
+      return KERNO_ERR_OUT_OF_MEMORY;
+    }
+    return KERNO_OK;
+  }
+
+  void run(int nt, void (*fn)(void*, int, int), void* ctx) {
+    // One parallel region at a time; a region started from inside a worker (nested) or while
+    // another region runs on another JS worker thread falls back to running inline.
+    if (in_worker_ || nt <= 1 || !run_mutex_.try_lock()) {
+      fn(ctx, 0, 1);
+      return;
+    }
+    std::lock_guard<std::mutex> run_lock(run_mutex_, std::adopt_lock);
+    if (nt > size_) nt = size_;
+    if (nt <= 1) {
+      fn(ctx, 0, 1);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      fn_ = fn;
+      ctx_ = ctx;
+      nt_ = nt;
+      pending_.store(nt - 1, std::memory_order_relaxed);
+      ++generation_;
+    }
+    wake_.notify_all();
+    in_worker_ = true;
+    fn(ctx, 0, nt);
+    in_worker_ = false;
+    // Spin briefly (regions are short), then sleep until the last worker reports.
+    for (int i = 0; i < 4000 && pending_.load(std::memory_order_acquire) != 0; ++i) std::this_thread::yield();
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lk(m_);
+      done_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+  }
+
+ private:
+  Pool() {
+    int cores = cpu_features().physical_cores;
+    size_ = cores > 0 ? cores : 1;
+    try {
+      start_workers();
+    } catch (...) {
+      size_ = 1;
+    }
+  }
+
+  void start_workers() {
+    quit_ = false;
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      gen = generation_;
+    }
+    for (int t = 1; t < size_; ++t) workers_.emplace_back([this, t, gen] { worker_loop(t, gen); });
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      quit_ = true;
+      ++generation_;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  void worker_loop(int tid, uint64_t seen) {
+    in_worker_ = true;
+    for (;;) {
+      void (*fn)(void*, int, int);
+      void* ctx;
+      int nt;
+      {
+        std::unique_lock<std::mutex> lk(m_);
+        wake_.wait(lk, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (quit_) return;
+        fn = fn_;
+        ctx = ctx_;
+        nt = nt_;
+      }
+      if (tid < nt) {
+        fn(ctx, tid, nt);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(m_);
+          done_.notify_one();
+        }
+      }
+    }
+  }
+
+  int size_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex run_mutex_;
+  std::mutex m_;
+  std::condition_variable wake_, done_;
+  uint64_t generation_ = 0;
+  bool quit_ = false;
+  void (*fn_)(void*, int, int) = nullptr;
+  void* ctx_ = nullptr;
+  int nt_ = 1;
+  std::atomic<int> pending_{0};
+  static thread_local bool in_worker_;
+};
+
+thread_local bool Pool::in_worker_ = false;
+
+}  // namespace
+
+int num_threads() { return Pool::instance().size(); }
+
+void parallel_run(int max_threads, void (*fn)(void* ctx, int tid, int nt), void* ctx) {
+  Pool::instance().run(max_threads, fn, ctx);
+}
+
+}  // namespace kerno
+
+extern "C" kerno_status kerno_set_num_threads(int n) {
+  if (n < 1 || n > 1024) return KERNO_ERR_INVALID_ARGUMENT;
+  return kerno::Pool::instance().resize(n);
+}
+
+extern "C" int kerno_get_num_threads(void) { return kerno::num_threads(); }
