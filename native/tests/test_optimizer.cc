@@ -1,0 +1,305 @@
+// optimizer_update, sum_squares, scale and clip_by_value on every backend, against float64
+// implementations of the Keras 3 formulas written out here (keras/src/optimizers/*.py).
+// N = parameter count.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "harness.h"
+
+namespace {
+
+// Params after a few float32 steps differ from float64 by a few ulps per step plus the ~2e-7
+// relative gap between Keras's float32(1 − β) and the exact 1 − β used here.
+constexpr double kAtol = 2e-6, kRtol = 2e-5;
+const int64_t kSizes[] = {1, 7, 33, 255, 1000, 40000};  // 40000 > one thread's grain
+constexpr int kSteps = 5;
+
+kerno_optimizer_params base(int32_t kind, float lr) {
+  kerno_optimizer_params p;
+  std::memset(&p, 0, sizeof p);
+  p.kind = kind;
+  p.learning_rate = lr;
+  p.rho = 0.9f;
+  p.beta_1 = 0.9f;
+  p.beta_2 = 0.999f;
+  p.epsilon = 1e-7f;
+  p.step = 1;
+  return p;
+}
+
+struct Case {
+  const char* name;
+  kerno_optimizer_params p;
+  double slot0_init;  // Adagrad's initial_accumulator_value; 0 elsewhere
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> c;
+  auto add = [&](const char* n, kerno_optimizer_params p, double s0 = 0) { c.push_back({n, p, s0}); };
+  add("sgd", base(KERNO_OPT_SGD, 0.1f));
+  kerno_optimizer_params p = base(KERNO_OPT_SGD, 0.1f);
+  p.momentum = 0.9f;
+  add("sgd momentum", p);
+  p.nesterov = 1;
+  add("sgd nesterov", p);
+  p = base(KERNO_OPT_SGD, 0.1f);
+  p.weight_decay = 0.5f;  // large so decay-before-update vs after differs by ~1e-3
+  add("sgd weight_decay", p);
+  add("adagrad", base(KERNO_OPT_ADAGRAD, 0.05f), 0.1);
+  add("rmsprop", base(KERNO_OPT_RMSPROP, 0.01f));
+  p = base(KERNO_OPT_RMSPROP, 0.01f);
+  p.momentum = 0.5f;
+  add("rmsprop momentum", p);
+  p.centered = 1;
+  add("rmsprop centered momentum", p);
+  p.momentum = 0;
+  add("rmsprop centered", p);
+  add("adam", base(KERNO_OPT_ADAM, 0.01f));
+  p = base(KERNO_OPT_ADAM, 0.01f);
+  p.amsgrad = 1;
+  add("adam amsgrad", p);
+  p = base(KERNO_OPT_ADAM, 0.01f);
+  p.weight_decay = 0.004f;
+  add("adamw", p);
+  p.weight_decay = 0.5f;
+  p.amsgrad = 1;
+  add("adamw amsgrad large decay", p);
+  return c;
+}
+
+// ---- float64 Keras ------------------------------------------------------------------------
+
+struct Ref64 {
+  std::vector<double> w, s[3];
+};
+
+void sgd64(const kerno_optimizer_params& p, Ref64& r, size_t i, double g) {
+  double lr = p.learning_rate, m = p.momentum;
+  if (m == 0) {
+    r.w[i] -= lr * g;
+    return;
+  }
+  r.s[0][i] = m * r.s[0][i] - lr * g;  // the learning rate is folded into the velocity
+  r.w[i] += p.nesterov ? m * r.s[0][i] - lr * g : r.s[0][i];
+}
+
+void rmsprop64(const kerno_optimizer_params& p, Ref64& r, size_t i, double g) {
+  double rho = p.rho, lr = p.learning_rate, eps = p.epsilon;
+  double& v = r.s[0][i];
+  v = rho * v + (1 - rho) * g * g;
+  double denom = v + eps;
+  if (p.centered) {
+    double& a = r.s[2][i];
+    a = rho * a + (1 - rho) * g;
+    denom = v - a * a + eps;
+  }
+  double inc = lr * g / std::sqrt(denom);
+  if (p.momentum > 0) {
+    r.s[1][i] = p.momentum * r.s[1][i] + inc;
+    inc = r.s[1][i];
+  }
+  r.w[i] -= inc;
+}
+
+void adam64(const kerno_optimizer_params& p, Ref64& r, size_t i, double g) {
+  double b1 = p.beta_1, b2 = p.beta_2, t = static_cast<double>(p.step);
+  double alpha = p.learning_rate * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
+  double& m = r.s[0][i];
+  double& v = r.s[1][i];
+  m += (g - m) * (1 - b1);
+  v += (g * g - v) * (1 - b2);
+  double vv = v;
+  if (p.amsgrad) vv = r.s[2][i] = std::max(r.s[2][i], v);
+  r.w[i] -= m * alpha / (std::sqrt(vv) + p.epsilon);
+}
+
+void step64(const kerno_optimizer_params& p, Ref64& r, const std::vector<float>& g) {
+  for (size_t i = 0; i < r.w.size(); ++i) {
+    r.w[i] -= r.w[i] * p.weight_decay * p.learning_rate;  // decoupled decay, before the update
+    switch (p.kind) {
+      case KERNO_OPT_SGD: sgd64(p, r, i, g[i]); break;
+      case KERNO_OPT_ADAGRAD:
+        r.s[0][i] += static_cast<double>(g[i]) * g[i];
+        r.w[i] -= p.learning_rate * g[i] / std::sqrt(r.s[0][i] + p.epsilon);
+        break;
+      case KERNO_OPT_RMSPROP: rmsprop64(p, r, i, g[i]); break;
+      case KERNO_OPT_ADAM: adam64(p, r, i, g[i]); break;
+    }
+  }
+}
+
+// ---- running one case on one backend --------------------------------------------------------
+
+void run_case(const kerno_backend* be, const Case& c, int64_t n) {
+  std::vector<float> w = kt::random_vector(n, 11, -2.f, 2.f);
+  std::vector<float> s[3];
+  Ref64 r;
+  r.w.assign(w.begin(), w.end());
+  for (int k = 0; k < 3; ++k) {
+    s[k].assign(n, k == 0 ? static_cast<float>(c.slot0_init) : 0.f);
+    r.s[k].assign(n, k == 0 ? c.slot0_init : 0.0);
+  }
+  kerno_optimizer_params p = c.p;
+  for (int t = 1; t <= kSteps; ++t) {
+    p.step = t;
+    // A learning-rate change mid-run pins where the rate enters (SGD folds it into the velocity).
+    if (t == 3) p.learning_rate *= 0.25f;
+    std::vector<float> g = kt::random_vector(n, 100 + t, -1.f, 1.f);
+    KT_CHECK_OK(be->optimizer_update(w.data(), g.data(), s[0].data(), s[1].data(), s[2].data(), n, &p));
+    step64(p, r, g);
+  }
+  char what[160];
+  std::snprintf(what, sizeof what, "%s %s N=%lld param", be->name, c.name, static_cast<long long>(n));
+  KT_ALL_CLOSE(what, w.data(), r.w.data(), n, kAtol, kRtol);
+  for (int k = 0; k < 3; ++k) {
+    std::snprintf(what, sizeof what, "%s %s N=%lld slot%d", be->name, c.name, static_cast<long long>(n), k);
+    KT_ALL_CLOSE(what, s[k].data(), r.s[k].data(), n, kAtol, kRtol);
+  }
+}
+
+}  // namespace
+
+KERNO_TEST(optimizer_update_matches_float64_keras) {
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->optimizer_update) continue;
+    for (const Case& c : cases())
+      for (int64_t n : kSizes) run_case(be, c, n);
+  }
+}
+
+KERNO_TEST(optimizer_update_thread_count_invariant) {
+  int saved = kerno_get_num_threads();
+  const int64_t n = 100000;
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->optimizer_update) continue;
+    for (const Case& c : cases()) {
+      std::vector<float> out[2];
+      for (int threads = 1; threads <= 2; ++threads) {
+        KT_CHECK_OK(kerno_set_num_threads(threads));
+        std::vector<float> w = kt::random_vector(n, 3), g = kt::random_vector(n, 4);
+        std::vector<float> s0(n, 0.1f), s1(n, 0.f), s2(n, 0.f);
+        KT_CHECK_OK(be->optimizer_update(w.data(), g.data(), s0.data(), s1.data(), s2.data(), n, &c.p));
+        out[threads - 1] = w;
+      }
+      KT_CHECK(out[0] == out[1], "%s %s: 1 and 2 threads differ", be->name, c.name);
+    }
+  }
+  kerno_set_num_threads(saved);
+}
+
+KERNO_TEST(optimizer_update_unused_slots_may_be_null) {
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->optimizer_update) continue;
+    std::vector<float> w = {1.f, -2.f}, g = {0.5f, 0.25f};
+    kerno_optimizer_params p = base(KERNO_OPT_SGD, 0.1f);
+    KT_CHECK_OK(be->optimizer_update(w.data(), g.data(), nullptr, nullptr, nullptr, 2, &p));
+    KT_CHECK(w[0] == 1.f - 0.5f * 0.1f && w[1] == -2.f - 0.25f * 0.1f, "%s: plain SGD", be->name);
+    std::vector<float> m(2, 0.f), v(2, 0.f);
+    p = base(KERNO_OPT_ADAM, 0.1f);
+    KT_CHECK_OK(be->optimizer_update(w.data(), g.data(), m.data(), v.data(), nullptr, 2, &p));
+  }
+}
+
+KERNO_TEST(optimizer_update_rejects_bad_arguments) {
+  using Mut = void (*)(kerno_optimizer_params&);
+  const Mut muts[] = {
+      [](kerno_optimizer_params& p) { p.kind = 17; },
+      [](kerno_optimizer_params& p) { p.learning_rate = std::numeric_limits<float>::quiet_NaN(); },
+      [](kerno_optimizer_params& p) { p.learning_rate = std::numeric_limits<float>::infinity(); },
+      [](kerno_optimizer_params& p) { p.epsilon = std::numeric_limits<float>::quiet_NaN(); },
+      [](kerno_optimizer_params& p) { p.weight_decay = std::numeric_limits<float>::infinity(); },
+      [](kerno_optimizer_params& p) { p.step = 0; },
+      [](kerno_optimizer_params& p) { p.beta_1 = std::numeric_limits<float>::quiet_NaN(); },
+  };
+  std::vector<float> w(4, 1.f), g(4, 1.f), s0(4, 0.f), s1(4, 0.f), s2(4, 0.f);
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->optimizer_update) continue;
+    auto call = [&](const kerno_optimizer_params* p, int64_t n, float* a, float* b, float* c) {
+      return be->optimizer_update(w.data(), g.data(), a, b, c, n, p);
+    };
+    const kerno_status bad = KERNO_ERR_INVALID_ARGUMENT;
+    kerno_optimizer_params adam = base(KERNO_OPT_ADAM, 0.1f);
+    for (Mut m : muts) {
+      kerno_optimizer_params p = adam;
+      m(p);
+      KT_CHECK(call(&p, 4, s0.data(), s1.data(), s2.data()) == bad, "%s: a bad param accepted", be->name);
+    }
+    KT_CHECK(call(nullptr, 4, s0.data(), s1.data(), s2.data()) == bad, "%s: NULL params", be->name);
+    KT_CHECK(call(&adam, -1, s0.data(), s1.data(), s2.data()) == bad, "%s: N < 0", be->name);
+    KT_CHECK(call(&adam, 4, s0.data(), nullptr, nullptr) == bad, "%s: Adam without v", be->name);
+    KT_CHECK(be->optimizer_update(nullptr, g.data(), s0.data(), s1.data(), nullptr, 4, &adam) == bad,
+             "%s: NULL param", be->name);
+    KT_CHECK(be->optimizer_update(w.data(), nullptr, s0.data(), s1.data(), nullptr, 4, &adam) == bad,
+             "%s: NULL grad", be->name);
+    adam.amsgrad = 1;
+    KT_CHECK(call(&adam, 4, s0.data(), s1.data(), nullptr) == bad, "%s: amsgrad without v_hat", be->name);
+    kerno_optimizer_params sgd = base(KERNO_OPT_SGD, 0.1f);
+    sgd.momentum = 0.9f;
+    KT_CHECK(call(&sgd, 4, nullptr, nullptr, nullptr) == bad, "%s: momentum without velocity", be->name);
+    sgd.momentum = 1.5f;  // Keras: momentum must be in [0, 1]
+    KT_CHECK(call(&sgd, 4, s0.data(), nullptr, nullptr) == bad, "%s: momentum 1.5", be->name);
+    kerno_optimizer_params rms = base(KERNO_OPT_RMSPROP, 0.1f);
+    rms.centered = 1;
+    KT_CHECK(call(&rms, 4, s0.data(), nullptr, nullptr) == bad, "%s: centered without average", be->name);
+    KT_CHECK(call(&rms, 0, nullptr, nullptr, nullptr) == KERNO_OK, "%s: N = 0 is a no-op", be->name);
+    KT_CHECK(w == std::vector<float>(4, 1.f), "%s: a rejected call wrote param", be->name);
+  }
+}
+
+// ---- clipping helpers ------------------------------------------------------------------------
+
+KERNO_TEST(sum_squares_scale_clip_match_float64) {
+  const int64_t sizes[] = {0, 1, 7, 33, 255, 1000, 1 << 20};
+  int saved = kerno_get_num_threads();
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->sum_squares || !be->scale || !be->clip_by_value) continue;
+    for (int64_t n : sizes) {
+      std::vector<float> x = kt::random_vector(n, 7, -3.f, 3.f);
+      double want = 0;
+      for (float v : x) want += static_cast<double>(v) * v;
+      double got[2] = {-1, -1};
+      for (int threads = 1; threads <= 2; ++threads) {
+        kerno_set_num_threads(threads);
+        KT_CHECK_OK(be->sum_squares(&got[threads - 1], x.data(), n));
+      }
+      KT_CHECK(std::fabs(got[0] - want) <= 1e-12 * want, "%s sum_squares N=%lld: %.17g vs %.17g",
+               be->name, static_cast<long long>(n), got[0], want);
+      KT_CHECK(got[0] == got[1], "%s sum_squares N=%lld depends on the thread count", be->name,
+               static_cast<long long>(n));
+      std::vector<double> scaled(x.begin(), x.end()), clipped(x.begin(), x.end());
+      for (double& v : scaled) v *= 0.37f;
+      for (double& v : clipped) v = std::min(1.5, std::max(-1.5, v));
+      std::vector<float> y = x;
+      KT_CHECK_OK(be->scale(y.data(), n, 0.37f));
+      KT_ALL_CLOSE("scale", y.data(), scaled.data(), n, 0, 1e-7);
+      y = x;
+      KT_CHECK_OK(be->clip_by_value(y.data(), n, 1.5f));
+      KT_ALL_CLOSE("clip_by_value", y.data(), clipped.data(), n, 0, 0);
+    }
+  }
+  kerno_set_num_threads(saved);
+}
+
+KERNO_TEST(clip_by_value_edge_cases_and_bad_arguments) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->clip_by_value) continue;
+    std::vector<float> x = {inf, -inf, nan, 0.5f, -0.5f};
+    KT_CHECK_OK(be->clip_by_value(x.data(), 5, 1.f));
+    KT_CHECK(x[0] == 1.f && x[1] == -1.f && std::isnan(x[2]) && x[3] == 0.5f && x[4] == -0.5f,
+             "%s: clip_by_value keeps NaN and clamps ±inf", be->name);
+    const kerno_status bad = KERNO_ERR_INVALID_ARGUMENT;
+    KT_CHECK(be->clip_by_value(x.data(), 5, -1.f) == bad, "%s: negative clip value", be->name);
+    KT_CHECK(be->clip_by_value(x.data(), 5, nan) == bad, "%s: NaN clip value", be->name);
+    KT_CHECK(be->clip_by_value(nullptr, 5, 1.f) == bad, "%s: NULL x", be->name);
+    KT_CHECK(be->clip_by_value(x.data(), -1, 1.f) == bad, "%s: N < 0", be->name);
+    KT_CHECK(be->scale(nullptr, 5, 1.f) == bad, "%s: scale NULL x", be->name);
+    KT_CHECK(be->scale(x.data(), -1, 1.f) == bad, "%s: scale N < 0", be->name);
+    double s;
+    KT_CHECK(be->sum_squares(nullptr, x.data(), 5) == bad, "%s: sum_squares NULL out", be->name);
+    KT_CHECK(be->sum_squares(&s, nullptr, 5) == bad, "%s: sum_squares NULL x", be->name);
+    KT_CHECK(be->sum_squares(&s, x.data(), -1) == bad, "%s: sum_squares N < 0", be->name);
+  }
+}
