@@ -24,9 +24,12 @@ export class NativeError extends KernoError {
   override name = 'NativeError';
   /** The native status name, e.g. `'out of memory'`. */
   readonly status: string;
-  constructor(message: string, status: string) {
+  /** The native status code, e.g. `'KERNO_ERR_OUT_OF_MEMORY'`. */
+  readonly code: string;
+  constructor(message: string, status: string, code = 'KERNO_ERR_INTERNAL') {
     super(message);
     this.status = status;
+    this.code = code;
   }
 }
 

@@ -1,0 +1,75 @@
+// Module registration and the runtime functions: backend registry, thread count, CUDA presence.
+#include <cstring>
+
+#include "args.h"
+
+namespace kerno_binding {
+
+namespace {
+
+// 'portable' | 'avx2' | 'avx512': the SIMD level of the default CPU backend, which already
+// honours the KERNO_SIMD cap, so this reports what actually runs rather than what the CPU has.
+const char* simd_level(const kerno_backend* cpu) {
+  if (cpu && cpu->name) {
+    if (std::strcmp(cpu->name, "cpu-avx512") == 0) return "avx512";
+    if (std::strcmp(cpu->name, "cpu-avx2") == 0) return "avx2";
+  }
+  return "portable";
+}
+
+Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const kerno_backend* cpu = kerno_backend_cpu();
+  int count = kerno_backend_count();
+  Napi::Array names = Napi::Array::New(env, count > 0 ? count : 0);
+  int default_index = 0;
+  for (int i = 0; i < count; ++i) {
+    const kerno_backend* be = kerno_backend_at(i);
+    names.Set(static_cast<uint32_t>(i), Napi::String::New(env, be && be->name ? be->name : ""));
+    if (be && be == cpu) default_index = i;
+  }
+  Napi::Object cuda = Napi::Object::New(env);
+  cuda.Set("built", Napi::Boolean::New(env, kerno_cuda_built() != 0));
+  cuda.Set("devices", Napi::Number::New(env, kerno_cuda_device_count()));
+
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("simd", Napi::String::New(env, simd_level(cpu)));
+  out.Set("threads", Napi::Number::New(env, kerno_get_num_threads()));
+  out.Set("physicalCores", Napi::Number::New(env, kerno_cpu_detect().physical_cores));
+  out.Set("backends", names);
+  out.Set("defaultBackend", Napi::Number::New(env, default_index));
+  out.Set("cuda", cuda);
+  return out;
+}
+
+// setNumThreads(n)
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Args a(info);
+  int32_t n = a.int32(0, "n");
+  check_status(info.Env(), a.op(), kerno_set_num_threads(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), kerno_get_num_threads());
+}
+
+}  // namespace
+
+void register_backend_functions(Napi::Env env, Napi::Object exports) {
+  Export<BackendInfo>(env, exports, "backendInfo");
+  Export<SetNumThreads>(env, exports, "setNumThreads");
+  Export<GetNumThreads>(env, exports, "getNumThreads");
+}
+
+}  // namespace kerno_binding
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  kerno_binding::register_backend_functions(env, exports);
+  kerno_binding::register_ops(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(kerno, Init)
