@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "cpu/ops.h"
+#include "cpu/ops_layers.h"
+#include "cpu/ops_conv.h"
 #include "runtime/cpu_features.h"
 
 namespace kerno {
@@ -22,33 +24,117 @@ kerno_status dense_backward_with(float* dinp, float* dkernel, float* dbias, cons
                                  const float* inp, const float* kernel, int64_t B, int64_t I, int64_t U) {
   return cpu_dense_backward(G, dinp, dkernel, dbias, dout, inp, kernel, B, I, U);
 }
-
-const kerno_backend kReference = {
-    "reference",          ref_gemm,
-    ref_dense_forward,    ref_dense_backward,
-    ref_activation_forward, ref_activation_backward,
-    ref_softmax_forward,  ref_softmax_backward,
-    ref_loss_forward,     ref_loss_backward,
-    ref_optimizer_update, ref_sum_squares, ref_scale, ref_clip_by_value,
-    ref_rng_fill,
-};
-
 template <gemm_fn G>
-constexpr kerno_backend cpu_table(const char* name) {
-  return kerno_backend{
-      name,                   G,
-      dense_forward_with<G>,  dense_backward_with<G>,
-      cpu_activation_forward, cpu_activation_backward,
-      cpu_softmax_forward,    cpu_softmax_backward,
-      cpu_loss_forward,       cpu_loss_backward,
-      cpu_optimizer_update,   cpu_sum_squares, cpu_scale, cpu_clip_by_value,
-      cpu_rng_fill,
-  };
+kerno_status conv2d_forward_with(float* out, const float* inp, const float* kernel, const float* bias,
+                                 const kerno_conv2d_params* p) {
+  return cpu_conv2d_forward(G, out, inp, kernel, bias, p);
+}
+template <gemm_fn G>
+kerno_status conv2d_backward_data_with(float* dinp, const float* dout, const float* kernel,
+                                       const kerno_conv2d_params* p) {
+  return cpu_conv2d_backward_data(G, dinp, dout, kernel, p);
+}
+template <gemm_fn G>
+kerno_status conv2d_backward_filter_with(float* dkernel, float* dbias, const float* dout, const float* inp,
+                                         const kerno_conv2d_params* p) {
+  return cpu_conv2d_backward_filter(G, dkernel, dbias, dout, inp, p);
 }
 
-const kerno_backend kPortable = cpu_table<gemm_portable>("cpu-portable");
-const kerno_backend kAvx2 = cpu_table<gemm_avx2>("cpu-avx2");
-const kerno_backend kAvx512 = cpu_table<gemm_avx512>("cpu-avx512");
+// Tables are filled field by field so each op family adds its own lines (order-independent);
+// an op a backend lacks stays NULL and the binding reports it as unsupported.
+kerno_backend make_reference() {
+  kerno_backend b{};
+  b.name = "reference";
+  b.gemm = ref_gemm;
+  b.dense_forward = ref_dense_forward;
+  b.dense_backward = ref_dense_backward;
+  b.activation_forward = ref_activation_forward;
+  b.activation_backward = ref_activation_backward;
+  b.softmax_forward = ref_softmax_forward;
+  b.softmax_backward = ref_softmax_backward;
+  b.loss_forward = ref_loss_forward;
+  b.loss_backward = ref_loss_backward;
+  b.optimizer_update = ref_optimizer_update;
+  b.sum_squares = ref_sum_squares;
+  b.scale = ref_scale;
+  b.clip_by_value = ref_clip_by_value;
+  b.rng_fill = ref_rng_fill;
+  b.max_pool2d_forward = ref_max_pool2d_forward;
+  b.max_pool2d_backward = ref_max_pool2d_backward;
+  b.avg_pool2d_forward = ref_avg_pool2d_forward;
+  b.avg_pool2d_backward = ref_avg_pool2d_backward;
+  b.global_avg_pool_forward = ref_global_avg_pool_forward;
+  b.global_avg_pool_backward = ref_global_avg_pool_backward;
+  b.global_max_pool_forward = ref_global_max_pool_forward;
+  b.global_max_pool_backward = ref_global_max_pool_backward;
+  b.batchnorm_forward_train = ref_batchnorm_forward_train;
+  b.batchnorm_forward_infer = ref_batchnorm_forward_infer;
+  b.batchnorm_backward = ref_batchnorm_backward;
+  b.dropout_forward = ref_dropout_forward;
+  b.dropout_backward = ref_dropout_backward;
+  b.zero_pad2d_forward = ref_zero_pad2d_forward;
+  b.zero_pad2d_backward = ref_zero_pad2d_backward;
+  b.crop2d_forward = ref_crop2d_forward;
+  b.crop2d_backward = ref_crop2d_backward;
+  b.upsample2d_forward = ref_upsample2d_forward;
+  b.upsample2d_backward = ref_upsample2d_backward;
+  b.conv2d_forward = ref_conv2d_forward;
+  b.conv2d_backward_data = ref_conv2d_backward_data;
+  b.conv2d_backward_filter = ref_conv2d_backward_filter;
+  b.depthwise_conv2d_forward = ref_depthwise_conv2d_forward;
+  b.depthwise_conv2d_backward = ref_depthwise_conv2d_backward;
+  return b;
+}
+
+template <gemm_fn G>
+kerno_backend make_cpu(const char* name) {
+  kerno_backend b{};
+  b.name = name;
+  b.gemm = G;
+  b.dense_forward = dense_forward_with<G>;
+  b.dense_backward = dense_backward_with<G>;
+  b.activation_forward = cpu_activation_forward;
+  b.activation_backward = cpu_activation_backward;
+  b.softmax_forward = cpu_softmax_forward;
+  b.softmax_backward = cpu_softmax_backward;
+  b.loss_forward = cpu_loss_forward;
+  b.loss_backward = cpu_loss_backward;
+  b.optimizer_update = cpu_optimizer_update;
+  b.sum_squares = cpu_sum_squares;
+  b.scale = cpu_scale;
+  b.clip_by_value = cpu_clip_by_value;
+  b.rng_fill = cpu_rng_fill;
+  b.max_pool2d_forward = cpu_max_pool2d_forward;
+  b.max_pool2d_backward = cpu_max_pool2d_backward;
+  b.avg_pool2d_forward = cpu_avg_pool2d_forward;
+  b.avg_pool2d_backward = cpu_avg_pool2d_backward;
+  b.global_avg_pool_forward = cpu_global_avg_pool_forward;
+  b.global_avg_pool_backward = cpu_global_avg_pool_backward;
+  b.global_max_pool_forward = cpu_global_max_pool_forward;
+  b.global_max_pool_backward = cpu_global_max_pool_backward;
+  b.batchnorm_forward_train = cpu_batchnorm_forward_train;
+  b.batchnorm_forward_infer = cpu_batchnorm_forward_infer;
+  b.batchnorm_backward = cpu_batchnorm_backward;
+  b.dropout_forward = cpu_dropout_forward;
+  b.dropout_backward = cpu_dropout_backward;
+  b.zero_pad2d_forward = cpu_zero_pad2d_forward;
+  b.zero_pad2d_backward = cpu_zero_pad2d_backward;
+  b.crop2d_forward = cpu_crop2d_forward;
+  b.crop2d_backward = cpu_crop2d_backward;
+  b.upsample2d_forward = cpu_upsample2d_forward;
+  b.upsample2d_backward = cpu_upsample2d_backward;
+  b.conv2d_forward = conv2d_forward_with<G>;
+  b.conv2d_backward_data = conv2d_backward_data_with<G>;
+  b.conv2d_backward_filter = conv2d_backward_filter_with<G>;
+  b.depthwise_conv2d_forward = cpu_depthwise_conv2d_forward;
+  b.depthwise_conv2d_backward = cpu_depthwise_conv2d_backward;
+  return b;
+}
+
+const kerno_backend kReference = make_reference();
+const kerno_backend kPortable = make_cpu<gemm_portable>("cpu-portable");
+const kerno_backend kAvx2 = make_cpu<gemm_avx2>("cpu-avx2");
+const kerno_backend kAvx512 = make_cpu<gemm_avx512>("cpu-avx512");
 
 enum Level { kLevelPortable = 0, kLevelAvx2 = 1, kLevelAvx512 = 2 };
 

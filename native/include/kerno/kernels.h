@@ -131,6 +131,36 @@ typedef struct kerno_rng_params {
   uint64_t offset;
 } kerno_rng_params;
 
+/* ---------------------------------------------------------------- convolution & pooling ----- */
+/* Channels-last 2-D geometry shared by conv and pooling. B = batch, H, W = input spatial,
+ * C = input channels, OH, OW = output spatial. Padding is explicit (the TS layer turns Keras
+ * 'valid'/'same' into pad_top/pad_left and the output size; for odd total padding the extra pixel
+ * is at the bottom/right, as TensorFlow). Taps outside the input read zero (conv) or are skipped
+ * (pooling). */
+typedef struct kerno_conv2d_params {
+  int64_t B, H, W, C;
+  int64_t OH, OW;
+  int64_t KH, KW;                 /* kernel / pool window */
+  int64_t K;                      /* conv: filters; depthwise: depth multiplier; pooling: unused */
+  int64_t stride_h, stride_w;
+  int64_t dilation_h, dilation_w; /* 1 for pooling */
+  int64_t pad_top, pad_left;
+} kerno_conv2d_params;
+
+/* Batch normalization over the last axis: N = rows (B·H·W for NHWC, B for 2-D), C = channels. */
+typedef struct kerno_batchnorm_params {
+  int64_t N, C;
+  float momentum; /* Keras: moving = moving·momentum + batch·(1 − momentum); default 0.99 */
+  float epsilon;  /* default 1e-3 */
+} kerno_batchnorm_params;
+
+/* Zero padding (forward pads, backward crops) and cropping (the reverse) of NHWC tensors:
+ * the larger tensor is (B, H + top + bottom, W + left + right, C), the smaller (B, H, W, C). */
+typedef struct kerno_pad2d_params {
+  int64_t B, H, W, C; /* the smaller tensor */
+  int64_t top, bottom, left, right;
+} kerno_pad2d_params;
+
 /* ---------------------------------------------------------------- the backend table --------- */
 typedef struct kerno_backend {
   const char* name; /* "reference", "cpu-portable", "cpu-avx2", "cpu-avx512", "cuda" */
@@ -180,6 +210,79 @@ typedef struct kerno_backend {
 
   /* Fills out (N) from the distribution in p (see kerno_rng_params). */
   kerno_status (*rng_fill)(float* out, int64_t N, const kerno_rng_params* p);
+  /* ---- convolutional networks (see kerno_conv2d_params; NHWC activations, HWIO kernels) ---- */
+  /* out (B,OH,OW,K) = conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K); bias may be NULL. Writes out. */
+  kerno_status (*conv2d_forward)(float* out, const float* inp, const float* kernel, const float* bias,
+                                 const kerno_conv2d_params* p);
+  /* Accumulates dinp (B,H,W,C) += conv2d transposed of dout (B,OH,OW,K) with kernel. */
+  kerno_status (*conv2d_backward_data)(float* dinp, const float* dout, const float* kernel,
+                                       const kerno_conv2d_params* p);
+  /* Accumulates dkernel (KH,KW,C,K) and dbias (K, may be NULL) from dout and inp. */
+  kerno_status (*conv2d_backward_filter)(float* dkernel, float* dbias, const float* dout, const float* inp,
+                                         const kerno_conv2d_params* p);
+  /* Depthwise: kernel (KH,KW,C,M) with M = p->K the depth multiplier; out (B,OH,OW,C·M), channel
+   * c·M + m from input channel c (Keras DepthwiseConv2D). bias (C·M) may be NULL. Writes out. */
+  kerno_status (*depthwise_conv2d_forward)(float* out, const float* inp, const float* kernel,
+                                           const float* bias, const kerno_conv2d_params* p);
+  /* Accumulates any non-NULL of dinp (B,H,W,C), dkernel (KH,KW,C,M), dbias (C·M). */
+  kerno_status (*depthwise_conv2d_backward)(float* dinp, float* dkernel, float* dbias, const float* dout,
+                                            const float* inp, const float* kernel,
+                                            const kerno_conv2d_params* p);
+
+  /* out (B,OH,OW,C) = max over the window (padding never wins). Writes out. */
+  kerno_status (*max_pool2d_forward)(float* out, const float* inp, const kerno_conv2d_params* p);
+  /* Accumulates dinp += dout routed to the first maximum of each window (recomputed from inp). */
+  kerno_status (*max_pool2d_backward)(float* dinp, const float* dout, const float* inp,
+                                      const kerno_conv2d_params* p);
+  /* out = mean over the window's in-bounds taps (padding excluded, as Keras). Writes out. */
+  kerno_status (*avg_pool2d_forward)(float* out, const float* inp, const kerno_conv2d_params* p);
+  /* Accumulates dinp += dout / (in-bounds taps) over each window. */
+  kerno_status (*avg_pool2d_backward)(float* dinp, const float* dout, const kerno_conv2d_params* p);
+  /* S = spatial positions (H·W). out (B,C) = mean (or max) of inp (B,S,C) over S. Writes out. */
+  kerno_status (*global_avg_pool_forward)(float* out, const float* inp, int64_t B, int64_t S, int64_t C);
+  kerno_status (*global_avg_pool_backward)(float* dinp, const float* dout, int64_t B, int64_t S, int64_t C);
+  kerno_status (*global_max_pool_forward)(float* out, const float* inp, int64_t B, int64_t S, int64_t C);
+  kerno_status (*global_max_pool_backward)(float* dinp, const float* dout, const float* inp, int64_t B,
+                                           int64_t S, int64_t C);
+
+  /* Training mode: normalises inp (N,C) with batch statistics (biased variance), writes out,
+   * saved_mean (C) and saved_invstd (C) = 1/sqrt(var + eps) for backward, and updates
+   * moving_mean/moving_var (C) in place with Keras's momentum, using the biased batch variance
+   * as Keras does (PyTorch uses the unbiased one). gamma/beta may be NULL (scale/center False). */
+  kerno_status (*batchnorm_forward_train)(float* out, float* saved_mean, float* saved_invstd,
+                                          float* moving_mean, float* moving_var, const float* inp,
+                                          const float* gamma, const float* beta,
+                                          const kerno_batchnorm_params* p);
+  /* Inference mode: out = (inp − moving_mean)/sqrt(moving_var + eps)·gamma + beta. Writes out. */
+  kerno_status (*batchnorm_forward_infer)(float* out, const float* inp, const float* gamma, const float* beta,
+                                          const float* moving_mean, const float* moving_var,
+                                          const kerno_batchnorm_params* p);
+  /* Accumulates any non-NULL of dinp (N,C), dgamma (C), dbeta (C) through the batch statistics. */
+  kerno_status (*batchnorm_backward)(float* dinp, float* dgamma, float* dbeta, const float* dout,
+                                     const float* inp, const float* gamma, const float* saved_mean,
+                                     const float* saved_invstd, const kerno_batchnorm_params* p);
+
+  /* Inverted dropout over N elements: mask (N) = keep ? 1/(1−rate) : 0 from the Philox stream
+   * (seed, offset) as rng_fill numbers elements; out = inp·mask. Writes out and mask. */
+  kerno_status (*dropout_forward)(float* out, float* mask, const float* inp, int64_t N, float rate,
+                                  uint64_t seed, uint64_t offset);
+  /* Accumulates dinp += dout·mask. */
+  kerno_status (*dropout_backward)(float* dinp, const float* dout, const float* mask, int64_t N);
+
+  /* ZeroPadding2D: out (larger) = inp (smaller) surrounded by zeros. Writes out. */
+  kerno_status (*zero_pad2d_forward)(float* out, const float* inp, const kerno_pad2d_params* p);
+  /* Accumulates dinp (smaller) += the interior of dout (larger). */
+  kerno_status (*zero_pad2d_backward)(float* dinp, const float* dout, const kerno_pad2d_params* p);
+  /* Cropping2D: out (smaller) = the interior of inp (larger). Writes out. */
+  kerno_status (*crop2d_forward)(float* out, const float* inp, const kerno_pad2d_params* p);
+  /* Accumulates the interior of dinp (larger) += dout (smaller). */
+  kerno_status (*crop2d_backward)(float* dinp, const float* dout, const kerno_pad2d_params* p);
+  /* UpSampling2D nearest: out (B,H·sh,W·sw,C) repeats each pixel; inp (B,H,W,C). Writes out. */
+  kerno_status (*upsample2d_forward)(float* out, const float* inp, int64_t B, int64_t H, int64_t W,
+                                     int64_t C, int64_t sh, int64_t sw);
+  /* Accumulates dinp (B,H,W,C) += the sum of each pixel's sh·sw copies in dout. */
+  kerno_status (*upsample2d_backward)(float* dinp, const float* dout, int64_t B, int64_t H, int64_t W,
+                                      int64_t C, int64_t sh, int64_t sw);
 } kerno_backend;
 
 /* ---------------------------------------------------------------- registry & runtime -------- */

@@ -1,0 +1,482 @@
+// 2-D convolution, forward and backward (Keras Conv2D, channels-last).
+// B = batch, H, W = input spatial, C = input channels, OH, OW = output spatial, KH, KW = kernel
+// spatial, K = filters; P = B·OH·OW output pixels, D = KH·KW·C (one im2col row).
+//
+//   out (B,OH,OW,K) = Σ_{kh,kw,c} inp (B,H,W,C)[b, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, c]
+//                     · kernel (KH,KW,C,K)[kh,kw,c,k] + bias (K)
+//
+// The fast path is im2col + the backend's GEMM: the HWIO kernel is already the (D,K) matrix, so
+// an im2col row (kh,kw,c) times it is one output pixel. im2col runs over tiles of output pixels
+// whose column buffer fits a fixed budget, so a 60,000-image batch needs no more scratch than a
+// 100-image one. A 1×1 stride-1 unpadded conv is a plain GEMM on the NHWC data.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#include "cpu/ops_conv.h"
+#include "runtime/aligned_alloc.h"
+#include "runtime/threadpool.h"
+
+namespace kerno {
+namespace {
+
+constexpr size_t kDefaultBudget = size_t{1} << 20;  // floats: 4 MiB, within L2+L3 of most CPUs
+std::atomic<size_t> g_budget{kDefaultBudget};
+constexpr int kColSlot = 0;  // thread_scratch slot; the GEMM owns slots 2 and 3
+
+// Sizes with the products the loops need, computed once.
+struct Geo {
+  int64_t B, H, W, C, OH, OW, KH, KW, K, sh, sw, dh, dw, pt, pl;
+  int64_t P, D, OHW;
+  explicit Geo(const kerno_conv2d_params& p)
+      : B(p.B), H(p.H), W(p.W), C(p.C), OH(p.OH), OW(p.OW), KH(p.KH), KW(p.KW), K(p.K),
+        sh(p.stride_h), sw(p.stride_w), dh(p.dilation_h), dw(p.dilation_w), pt(p.pad_top),
+        pl(p.pad_left), P(p.B * p.OH * p.OW), D(p.KH * p.KW * p.C), OHW(p.OH * p.OW) {}
+  // A 1×1 stride-1 unpadded conv: the NHWC input is already the (P,C) im2col matrix.
+  bool pointwise() const { return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0; }
+};
+
+// One axis: window extent d·(k−1)+1 must fit the geometry described in ops_conv.h.
+bool axis_ok(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t pad) {
+  int64_t extent = d * (k - 1) + 1;
+  if (pad < 0 || pad >= extent) return false;                     // first window touches the input
+  if ((out - 1) * s - pad > in - 1) return false;                 // last window starts on a real row
+  int64_t covered = in + pad >= extent ? (in + pad - extent) / s + 1 : 0;
+  return out >= covered;                                          // no tail silently dropped
+}
+
+// Elements of a (n0,n1,n2,n3) tensor, or -1 when that would overflow.
+int64_t elems(int64_t n0, int64_t n1, int64_t n2, int64_t n3) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(n0, n1, &r) || __builtin_mul_overflow(r, n2, &r) ||
+      __builtin_mul_overflow(r, n3, &r) || r > (int64_t{1} << 56))
+    return -1;
+  return r;
+}
+
+// Rows of output pixels per im2col tile: as many as the budget holds, at least one.
+int64_t tile_rows(const Geo& g) {
+  int64_t rows = static_cast<int64_t>(g_budget.load(std::memory_order_relaxed)) / g.D;
+  return std::max<int64_t>(1, std::min(rows, g.P));
+}
+
+// Output pixels per parallel chunk for im2col/col2im: about 16K floats of work.
+int64_t pixel_grain(const Geo& g) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(g.D, 1)); }
+
+// dst (D) = the im2col row of output pixel (b,oh,ow); taps in the padding read zero. With unit
+// dilation a kernel row's KW taps are KW·C contiguous input floats, copied at once when inside.
+void im2col_pixel(float* dst, const float* inp, const Geo& g, int64_t b, int64_t oh, int64_t ow) {
+  const size_t row_bytes = static_cast<size_t>(g.KW * g.C) * sizeof(float);
+  int64_t iw0 = ow * g.sw - g.pl;
+  bool row_inside = g.dw == 1 && iw0 >= 0 && iw0 + g.KW <= g.W;
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+    if (ih < 0 || ih >= g.H) {
+      std::memset(dst, 0, row_bytes);
+      dst += g.KW * g.C;
+      continue;
+    }
+    const float* src = inp + ((b * g.H + ih) * g.W) * g.C;
+    if (row_inside) {
+      std::memcpy(dst, src + iw0 * g.C, row_bytes);
+      dst += g.KW * g.C;
+      continue;
+    }
+    for (int64_t kw = 0; kw < g.KW; ++kw, dst += g.C) {
+      int64_t iw = iw0 + kw * g.dw;
+      if (iw < 0 || iw >= g.W) std::memset(dst, 0, static_cast<size_t>(g.C) * sizeof(float));
+      else std::memcpy(dst, src + iw * g.C, static_cast<size_t>(g.C) * sizeof(float));
+    }
+  }
+}
+
+// col (n,D) = the im2col rows of output pixels m0 .. m0+n−1. The pixel coordinates are stepped,
+// not divided out per pixel (64-bit division costs more than copying a small row).
+void im2col(float* col, const float* inp, const Geo& g, int64_t m0, int64_t n) {
+  parallel_for(n, pixel_grain(g), [&](int64_t i0, int64_t i1) {
+    int64_t m = m0 + i0, b = m / g.OHW, oh = (m % g.OHW) / g.OW, ow = m % g.OW;
+    for (int64_t i = i0; i < i1; ++i) {
+      im2col_pixel(col + i * g.D, inp, g, b, oh, ow);
+      if (++ow == g.OW) {
+        ow = 0;
+        if (++oh == g.OH) oh = 0, ++b;
+      }
+    }
+  });
+}
+
+// dinp (B,H,W,C) += the col (n,D) rows of output pixels m0 .. m0+n−1 folded back onto the input.
+// Gathered per input row (each thread owns whole rows of dinp, so no atomics) rather than
+// scattered per output pixel, whose windows overlap.
+void col2im_add(float* dinp, const float* col, const Geo& g, int64_t m0, int64_t n) {
+  int64_t m1 = m0 + n, b_lo = m0 / g.OHW, b_hi = (m1 - 1) / g.OHW;
+  int64_t rows = (b_hi - b_lo + 1) * g.H;
+  int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(g.W * g.KH * g.KW * g.C, 1));
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t b = b_lo + r / g.H, ih = r % g.H;
+      for (int64_t iw = 0; iw < g.W; ++iw) {
+        float* dst = dinp + ((b * g.H + ih) * g.W + iw) * g.C;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          int64_t t = ih + g.pt - kh * g.dh;
+          if (t < 0) break;
+          if (t % g.sh != 0 || t / g.sh >= g.OH) continue;
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
+            int64_t u = iw + g.pl - kw * g.dw;
+            if (u < 0) break;
+            if (u % g.sw != 0 || u / g.sw >= g.OW) continue;
+            int64_t m = (b * g.OH + t / g.sh) * g.OW + u / g.sw;
+            if (m < m0 || m >= m1) continue;
+            const float* src = col + (m - m0) * g.D + (kh * g.KW + kw) * g.C;
+            for (int64_t c = 0; c < g.C; ++c) dst[c] += src[c];
+          }
+        }
+      }
+    }
+  });
+}
+
+// out (n,K) += bias (K) for each of n rows.
+void add_bias(float* out, const float* bias, int64_t n, int64_t K) {
+  parallel_for(n, std::max<int64_t>(1, 16384 / K), [=](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t k = 0; k < K; ++k) out[r * K + k] += bias[k];
+  });
+}
+
+// dbias (K) += Σ over P rows of dout (P,K). Threads split the columns; each column sums in
+// double because P reaches millions of pixels (blocks of 64 columns keep the sums on the stack).
+void sum_columns(float* dbias, const float* dout, int64_t P, int64_t K) {
+  parallel_for(K, 8, [=](int64_t k0, int64_t k1) {
+    for (int64_t kb = k0; kb < k1; kb += 64) {
+      int64_t n = std::min<int64_t>(64, k1 - kb);
+      double acc[64] = {};
+      for (int64_t r = 0; r < P; ++r) {
+        const float* row = dout + r * K + kb;
+        for (int64_t k = 0; k < n; ++k) acc[k] += row[k];
+      }
+      for (int64_t k = 0; k < n; ++k) dbias[kb + k] += static_cast<float>(acc[k]);
+    }
+  });
+}
+
+// ---- direct path for thin im2col rows (D < kDirectMaxD, e.g. a first layer on 1–3 channels):
+// a GEMM with a reduction of 9–27 spends its time packing and storing C, so each output pixel
+// is computed straight from the input with the (D,K) kernel held in L1. Compiled twice: plain,
+// and for AVX2+FMA, picked by the backend's GEMM level.
+constexpr int64_t kDirectMaxD = 32;
+
+struct DirectJob {
+  const Geo* g;
+  float* out;          // forward: (P,K)
+  float* part;         // filter: per-thread (D·K + K) partial sums
+  const float* inp;    // (B,H,W,C)
+  const float* kernel; // forward: (D,K)
+  const float* bias;   // forward: (K) or NULL
+  const float* dout;   // filter: (P,K)
+};
+
+// out (K) of pixel m = bias + x (D) · kernel (D,K), x being the pixel's im2col row.
+__attribute__((always_inline)) inline void direct_forward_range_body(const DirectJob& j, int64_t m0, int64_t m1) {
+  const Geo& g = *j.g;
+  float x[kDirectMaxD];
+  int64_t b = m0 / g.OHW, oh = (m0 % g.OHW) / g.OW, ow = m0 % g.OW;
+  for (int64_t m = m0; m < m1; ++m) {
+    im2col_pixel(x, j.inp, g, b, oh, ow);
+    float* o = j.out + m * g.K;
+    for (int64_t k = 0; k < g.K; ++k) o[k] = j.bias ? j.bias[k] : 0.f;
+    for (int64_t t = 0; t < g.D; ++t) {
+      const float* kr = j.kernel + t * g.K;
+      for (int64_t k = 0; k < g.K; ++k) o[k] += x[t] * kr[k];
+    }
+    if (++ow == g.OW) {
+      ow = 0;
+      if (++oh == g.OH) oh = 0, ++b;
+    }
+  }
+}
+
+// part (D·K + K) += x (D) ⊗ dout (K) and dout (K) over pixels m0 .. m1−1.
+__attribute__((always_inline)) inline void direct_filter_range_body(const DirectJob& j, float* part, int64_t m0,
+                                                                     int64_t m1) {
+  const Geo& g = *j.g;
+  float x[kDirectMaxD];
+  float* pb = part + g.D * g.K;
+  int64_t b = m0 / g.OHW, oh = (m0 % g.OHW) / g.OW, ow = m0 % g.OW;
+  for (int64_t m = m0; m < m1; ++m) {
+    im2col_pixel(x, j.inp, g, b, oh, ow);
+    const float* d = j.dout + m * g.K;
+    for (int64_t k = 0; k < g.K; ++k) pb[k] += d[k];
+    for (int64_t t = 0; t < g.D; ++t) {
+      float* pr = part + t * g.K;
+      for (int64_t k = 0; k < g.K; ++k) pr[k] += x[t] * d[k];
+    }
+    if (++ow == g.OW) {
+      ow = 0;
+      if (++oh == g.OH) oh = 0, ++b;
+    }
+  }
+}
+
+void direct_forward_range(const DirectJob& j, int64_t m0, int64_t m1) { direct_forward_range_body(j, m0, m1); }
+void direct_filter_range(const DirectJob& j, float* part, int64_t m0, int64_t m1) {
+  direct_filter_range_body(j, part, m0, m1);
+}
+#if defined(__x86_64__) || defined(_M_X64)
+__attribute__((target("avx2,fma"))) void direct_forward_range_avx2(const DirectJob& j, int64_t m0, int64_t m1) {
+  direct_forward_range_body(j, m0, m1);
+}
+__attribute__((target("avx2,fma"))) void direct_filter_range_avx2(const DirectJob& j, float* part, int64_t m0,
+                                                                   int64_t m1) {
+  direct_filter_range_body(j, part, m0, m1);
+}
+#endif
+
+// The AVX2 variants only for backends whose GEMM already requires AVX2 (the table lists those
+// only on CPUs that have it).
+bool wide_simd(gemm_fn gemm) {
+#if defined(__x86_64__) || defined(_M_X64)
+  return gemm == gemm_avx2 || gemm == gemm_avx512;
+#else
+  return false;
+#endif
+}
+
+void direct_forward(gemm_fn gemm, const DirectJob& j) {
+  bool wide = wide_simd(gemm);
+  parallel_for(j.g->P, std::max<int64_t>(1, 4096 / j.g->K), [&](int64_t m0, int64_t m1) {
+#if defined(__x86_64__) || defined(_M_X64)
+    if (wide) return direct_forward_range_avx2(j, m0, m1);
+#endif
+    direct_forward_range(j, m0, m1);
+  });
+}
+
+// dkernel (D,K) and dbias (K) += sums over all pixels: each thread sums its contiguous share of
+// pixels into a private buffer, added in thread order afterwards.
+kerno_status direct_filter(gemm_fn gemm, float* dkernel, float* dbias, DirectJob j) {
+  const Geo& g = *j.g;
+  int64_t stride = g.D * g.K + g.K;
+  int nt = static_cast<int>(std::min<int64_t>(num_threads(), std::max<int64_t>(1, g.P * g.D * g.K / 65536)));
+  j.part = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(stride * nt) * sizeof(float)));
+  if (!j.part) return KERNO_ERR_OUT_OF_MEMORY;
+  std::memset(j.part, 0, static_cast<size_t>(stride * nt) * sizeof(float));
+  struct Ctx {
+    const DirectJob* j;
+    int64_t stride;
+    bool wide;
+  } ctx{&j, stride, wide_simd(gemm)};
+  parallel_run(
+      nt,
+      [](void* c, int tid, int n) {
+        auto* x = static_cast<Ctx*>(c);
+        int64_t P = x->j->g->P, m0 = P * tid / n, m1 = P * (tid + 1) / n;
+        float* part = x->j->part + tid * x->stride;
+#if defined(__x86_64__) || defined(_M_X64)
+        if (x->wide) return direct_filter_range_avx2(*x->j, part, m0, m1);
+#endif
+        direct_filter_range(*x->j, part, m0, m1);
+      },
+      &ctx);
+  for (int t = 0; t < nt; ++t) {
+    const float* src = j.part + t * stride;
+    for (int64_t i = 0; i < g.D * g.K; ++i) dkernel[i] += src[i];
+    if (dbias)
+      for (int64_t k = 0; k < g.K; ++k) dbias[k] += src[g.D * g.K + k];
+  }
+  aligned_free(j.part);
+  return KERNO_OK;
+}
+
+kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
+  kerno_status s = conv2d_check_geometry(p);
+  if (s != KERNO_OK) return s;
+  if (p->B == 0) return KERNO_OK;
+  return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
+}
+
+}  // namespace
+
+kerno_status conv2d_check_geometry(const kerno_conv2d_params* p) {
+  if (!p) return KERNO_ERR_INVALID_ARGUMENT;
+  const int64_t pos[] = {p->H, p->W, p->C, p->OH, p->OW, p->KH, p->KW, p->K,
+                         p->stride_h, p->stride_w, p->dilation_h, p->dilation_w};
+  for (int64_t v : pos)
+    if (v < 1 || v > (int64_t{1} << 31)) return KERNO_ERR_INVALID_ARGUMENT;
+  if (p->B < 0) return KERNO_ERR_INVALID_ARGUMENT;
+  if (!axis_ok(p->H, p->OH, p->KH, p->stride_h, p->dilation_h, p->pad_top) ||
+      !axis_ok(p->W, p->OW, p->KW, p->stride_w, p->dilation_w, p->pad_left))
+    return KERNO_ERR_INVALID_ARGUMENT;
+  int64_t b = std::max<int64_t>(p->B, 1);
+  if (elems(b, p->H, p->W, p->C) < 0 || elems(b, p->OH, p->OW, p->K) < 0 ||
+      elems(p->KH, p->KW, p->C, p->K) < 0 || elems(b, p->OH, p->OW, p->KH * p->KW * p->C) < 0)
+    return KERNO_ERR_INVALID_ARGUMENT;
+  return KERNO_OK;
+}
+
+void conv2d_set_scratch_budget(size_t floats) { g_budget.store(floats ? floats : kDefaultBudget); }
+
+size_t conv2d_scratch_floats(const kerno_conv2d_params* p) {
+  if (conv2d_check_geometry(p) != KERNO_OK || p->B == 0) return 0;
+  Geo g(*p);
+  return g.pointwise() ? 0 : static_cast<size_t>(tile_rows(g) * g.D);
+}
+
+// ---------------------------------------------------------------- scalar reference -----------
+
+// out (B,OH,OW,K) = conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K); bias may be NULL.
+kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
+                                const kerno_conv2d_params* p) {
+  kerno_status s = check(p, out && inp && kernel);
+  if (s != KERNO_OK || p->B == 0) return s;
+  Geo g(*p);
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t oh = 0; oh < g.OH; ++oh)
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        float* o = out + ((b * g.OH + oh) * g.OW + ow) * g.K;
+        for (int64_t k = 0; k < g.K; ++k) o[k] = bias ? bias[k] : 0.f;
+        for (int64_t kh = 0; kh < g.KH; ++kh)
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            for (int64_t c = 0; c < g.C; ++c) {
+              float x = inp[((b * g.H + ih) * g.W + iw) * g.C + c];
+              const float* kr = kernel + ((kh * g.KW + kw) * g.C + c) * g.K;
+              for (int64_t k = 0; k < g.K; ++k) o[k] += x * kr[k];
+            }
+          }
+      }
+  return KERNO_OK;
+}
+
+// dinp (B,H,W,C) += Σ over the windows reading each input element of dout (B,OH,OW,K) · kernel.
+kerno_status ref_conv2d_backward_data(float* dinp, const float* dout, const float* kernel,
+                                      const kerno_conv2d_params* p) {
+  kerno_status s = check(p, dinp && dout && kernel);
+  if (s != KERNO_OK || p->B == 0) return s;
+  Geo g(*p);
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t oh = 0; oh < g.OH; ++oh)
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const float* d = dout + ((b * g.OH + oh) * g.OW + ow) * g.K;
+        for (int64_t kh = 0; kh < g.KH; ++kh)
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            for (int64_t c = 0; c < g.C; ++c) {
+              const float* kr = kernel + ((kh * g.KW + kw) * g.C + c) * g.K;
+              float acc = 0.f;
+              for (int64_t k = 0; k < g.K; ++k) acc += d[k] * kr[k];
+              dinp[((b * g.H + ih) * g.W + iw) * g.C + c] += acc;
+            }
+          }
+      }
+  return KERNO_OK;
+}
+
+// dkernel (KH,KW,C,K) += Σ_pixels inp window · dout; dbias (K, may be NULL) += Σ_pixels dout.
+kerno_status ref_conv2d_backward_filter(float* dkernel, float* dbias, const float* dout, const float* inp,
+                                        const kerno_conv2d_params* p) {
+  kerno_status s = check(p, dkernel && dout && inp);
+  if (s != KERNO_OK || p->B == 0) return s;
+  Geo g(*p);
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t oh = 0; oh < g.OH; ++oh)
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const float* d = dout + ((b * g.OH + oh) * g.OW + ow) * g.K;
+        if (dbias)
+          for (int64_t k = 0; k < g.K; ++k) dbias[k] += d[k];
+        for (int64_t kh = 0; kh < g.KH; ++kh)
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            for (int64_t c = 0; c < g.C; ++c) {
+              float x = inp[((b * g.H + ih) * g.W + iw) * g.C + c];
+              float* dk = dkernel + ((kh * g.KW + kw) * g.C + c) * g.K;
+              for (int64_t k = 0; k < g.K; ++k) dk[k] += x * d[k];
+            }
+          }
+      }
+  return KERNO_OK;
+}
+
+// ---------------------------------------------------------------- im2col + GEMM --------------
+
+kerno_status cpu_conv2d_forward(gemm_fn gemm, float* out, const float* inp, const float* kernel,
+                                const float* bias, const kerno_conv2d_params* p) {
+  kerno_status s = check(p, out && inp && kernel && gemm);
+  if (s != KERNO_OK || p->B == 0) return s;
+  Geo g(*p);
+  if (g.pointwise()) {  // out (P,K) = inp (P,C) · kernel (C,K)
+    kerno_gemm_params gp{0, 0, g.P, g.K, g.C, g.C, g.K, g.K, 1.f, 0.f};
+    if ((s = gemm(out, inp, kernel, &gp)) != KERNO_OK) return s;
+    if (bias) add_bias(out, bias, g.P, g.K);
+    return KERNO_OK;
+  }
+  if (g.D < kDirectMaxD) {
+    direct_forward(gemm, DirectJob{&g, out, nullptr, inp, kernel, bias, nullptr});
+    return KERNO_OK;
+  }
+  int64_t rows = tile_rows(g);
+  float* col = thread_scratch(kColSlot, static_cast<size_t>(rows * g.D));  // (rows,D)
+  if (!col) return KERNO_ERR_OUT_OF_MEMORY;
+  for (int64_t m0 = 0; m0 < g.P; m0 += rows) {
+    int64_t n = std::min(rows, g.P - m0);
+    im2col(col, inp, g, m0, n);
+    // beta = 0: whatever out held (even NaN) is ignored.
+    kerno_gemm_params gp{0, 0, n, g.K, g.D, g.D, g.K, g.K, 1.f, 0.f};
+    if ((s = gemm(out + m0 * g.K, col, kernel, &gp)) != KERNO_OK) return s;
+    if (bias) add_bias(out + m0 * g.K, bias, n, g.K);  // while the tile is still in cache
+  }
+  return KERNO_OK;
+}
+
+kerno_status cpu_conv2d_backward_data(gemm_fn gemm, float* dinp, const float* dout, const float* kernel,
+                                      const kerno_conv2d_params* p) {
+  kerno_status s = check(p, dinp && dout && kernel && gemm);
+  if (s != KERNO_OK || p->B == 0) return s;
+  Geo g(*p);
+  if (g.pointwise()) {  // dinp (P,C) += dout (P,K) · kernelᵀ, kernel stored (C,K)
+    kerno_gemm_params gp{0, 1, g.P, g.C, g.K, g.K, g.K, g.C, 1.f, 1.f};
+    return gemm(dinp, dout, kernel, &gp);
+  }
+  int64_t rows = tile_rows(g);
+  float* col = thread_scratch(kColSlot, static_cast<size_t>(rows * g.D));  // (rows,D)
+  if (!col) return KERNO_ERR_OUT_OF_MEMORY;
+  for (int64_t m0 = 0; m0 < g.P; m0 += rows) {
+    int64_t n = std::min(rows, g.P - m0);
+    // col (n,D) = dout tile (n,K) · kernelᵀ, kernel stored (D,K)
+    kerno_gemm_params gp{0, 1, n, g.D, g.K, g.K, g.K, g.D, 1.f, 0.f};
+    if ((s = gemm(col, dout + m0 * g.K, kernel, &gp)) != KERNO_OK) return s;
+    col2im_add(dinp, col, g, m0, n);
+  }
+  return KERNO_OK;
+}
+
+kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbias, const float* dout,
+                                        const float* inp, const kerno_conv2d_params* p) {
+  kerno_status s = check(p, dkernel && dout && inp && gemm);
+  if (s != KERNO_OK || p->B == 0) return s;
+  Geo g(*p);
+  if (g.D < kDirectMaxD && !g.pointwise())
+    return direct_filter(gemm, dkernel, dbias, DirectJob{&g, nullptr, nullptr, inp, nullptr, nullptr, dout});
+  if (dbias) sum_columns(dbias, dout, g.P, g.K);
+  if (g.pointwise()) {  // dkernel (C,K) += inpᵀ · dout, inp stored (P,C)
+    kerno_gemm_params gp{1, 0, g.C, g.K, g.P, g.C, g.K, g.K, 1.f, 1.f};
+    return gemm(dkernel, inp, dout, &gp);
+  }
+  int64_t rows = tile_rows(g);
+  float* col = thread_scratch(kColSlot, static_cast<size_t>(rows * g.D));  // (rows,D)
+  if (!col) return KERNO_ERR_OUT_OF_MEMORY;
+  for (int64_t m0 = 0; m0 < g.P; m0 += rows) {
+    int64_t n = std::min(rows, g.P - m0);
+    im2col(col, inp, g, m0, n);
+    // dkernel (D,K) += colᵀ · dout tile (n,K), col stored (n,D)
+    kerno_gemm_params gp{1, 0, g.D, g.K, n, g.D, g.K, g.K, 1.f, 1.f};
+    if ((s = gemm(dkernel, col, dout + m0 * g.K, &gp)) != KERNO_OK) return s;
+  }
+  return KERNO_OK;
+}
+
+}  // namespace kerno
