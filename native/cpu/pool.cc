@@ -176,12 +176,18 @@ kerno_status ref_global_max_pool_backward(float* dinp, const float* dout, const 
   kerno_status s = check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK) return s;
   if (B > 0 && C > 0 && !inp) return KERNO_ERR_INVALID_ARGUMENT;
+  // TF differentiates reduce_max by sharing dout equally among tied maxima (Keras
+  // GlobalMaxPooling2D), unlike windowed max pooling, which routes to the first maximum.
   for (int64_t b = 0; b < B; ++b)
     for (int64_t c = 0; c < C; ++c) {
-      int64_t best = 0;
-      for (int64_t i = 1; i < S; ++i)
-        if (inp[(b * S + i) * C + c] > inp[(b * S + best) * C + c]) best = i;
-      dinp[(b * S + best) * C + c] += dout[b * C + c];
+      float best = inp[b * S * C + c];
+      for (int64_t i = 1; i < S; ++i) best = std::max(best, inp[(b * S + i) * C + c]);
+      int64_t ties = 0;
+      for (int64_t i = 0; i < S; ++i) ties += inp[(b * S + i) * C + c] == best;
+      if (ties == 0) continue;  // NaN maximum: no tap equals it, as in TF
+      const float share = dout[b * C + c] / static_cast<float>(ties);
+      for (int64_t i = 0; i < S; ++i)
+        if (inp[(b * S + i) * C + c] == best) dinp[(b * S + i) * C + c] += share;
     }
   return KERNO_OK;
 }
@@ -376,22 +382,23 @@ kerno_status cpu_global_max_pool_backward(float* dinp, const float* dout, const 
   if (s != KERNO_OK || B == 0 || C == 0) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
   parallel_for(B, std::max<int64_t>(1, 32768 / (S * C)), [&](int64_t b0, int64_t b1) {
-    float best[kChannelBlock];
-    int64_t arg[kChannelBlock];
+    float best[kChannelBlock], share[kChannelBlock];
+    int64_t ties[kChannelBlock];
     for (int64_t b = b0; b < b1; ++b)
       for (int64_t c0 = 0; c0 < C; c0 += kChannelBlock) {
         const int64_t n = std::min(kChannelBlock, C - c0);
         const float* x0 = inp + b * S * C + c0;
-        for (int64_t c = 0; c < n; ++c) best[c] = x0[c], arg[c] = 0;
-        for (int64_t i = 1; i < S; ++i) {
-          const float* x = x0 + i * C;
-          for (int64_t c = 0; c < n; ++c) {
-            bool take = x[c] > best[c];
-            best[c] = take ? x[c] : best[c];
-            arg[c] = take ? i : arg[c];
-          }
-        }
-        for (int64_t c = 0; c < n; ++c) dinp[(b * S + arg[c]) * C + c0 + c] += dout[b * C + c0 + c];
+        for (int64_t c = 0; c < n; ++c) best[c] = x0[c], ties[c] = 0;
+        for (int64_t i = 1; i < S; ++i)
+          for (int64_t c = 0; c < n; ++c) best[c] = std::max(best[c], x0[i * C + c]);
+        for (int64_t i = 0; i < S; ++i)
+          for (int64_t c = 0; c < n; ++c) ties[c] += x0[i * C + c] == best[c];
+        for (int64_t c = 0; c < n; ++c)
+          share[c] = ties[c] ? dout[b * C + c0 + c] / static_cast<float>(ties[c]) : 0.f;
+        float* d0 = dinp + b * S * C + c0;
+        for (int64_t i = 0; i < S; ++i)
+          for (int64_t c = 0; c < n; ++c)
+            if (x0[i * C + c] == best[c]) d0[i * C + c] += share[c];
       }
   });
   return KERNO_OK;

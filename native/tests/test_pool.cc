@@ -277,13 +277,16 @@ KERNO_TEST(global_pool_matches_float64_and_finite_differences) {
   }
 }
 
-KERNO_TEST(global_max_pool_ties_route_to_first_position) {
-  // TF's reduce_max gradient would split 0.5/0.5 here; kerno routes to the first maximum.
+KERNO_TEST(global_max_pool_ties_share_the_gradient_like_tf) {
+  // TF's reduce_max gradient (what Keras GlobalMaxPooling2D trains with) splits dout equally
+  // among tied maxima: two ties get 0.5 each.
   for (const kerno_backend* be : kt::backends()) {
     if (!be->global_max_pool_backward) continue;
-    std::vector<float> x = {1, 5, 5, 2}, d = {1}, g(4, 0.f);
-    KT_CHECK_OK(be->global_max_pool_backward(g.data(), d.data(), x.data(), 1, 4, 1));
-    KT_CHECK(g[1] == 1 && g[0] + g[2] + g[3] == 0, "%s global tie %g %g %g %g", be->name, g[0], g[1], g[2], g[3]);
+    // (B=1, S=4, C=2): channel 0 is 1,5,5,3 (two ties), channel 1 is 5,2,5,5 (three ties).
+    std::vector<float> x = {1, 5, 5, 2, 5, 5, 3, 5}, d = {1, 3}, g(8, 0.f);
+    KT_CHECK_OK(be->global_max_pool_backward(g.data(), d.data(), x.data(), 1, 4, 2));
+    const double want[8] = {0, 1, 0.5, 0, 0.5, 1, 0, 1};
+    KT_ALL_CLOSE(be->name, g.data(), want, 8, 0, 0);
   }
 }
 

@@ -242,6 +242,7 @@ typedef struct kerno_backend {
   kerno_status (*global_avg_pool_forward)(float* out, const float* inp, int64_t B, int64_t S, int64_t C);
   kerno_status (*global_avg_pool_backward)(float* dinp, const float* dout, int64_t B, int64_t S, int64_t C);
   kerno_status (*global_max_pool_forward)(float* out, const float* inp, int64_t B, int64_t S, int64_t C);
+  /* Accumulates dinp += dout shared equally among tied maxima (TF's reduce_max gradient). */
   kerno_status (*global_max_pool_backward)(float* dinp, const float* dout, const float* inp, int64_t B,
                                            int64_t S, int64_t C);
 
