@@ -605,3 +605,4 @@ export function rngFill(out: Float32Array, args: RngFillArgs): Float32Array {
   try { loadAddon().rngFill(backend, buf, dist, a, b, seed, offset); } catch (e) { rethrowNative(e); }
   return buf;
 }
+export { where, floats, output, optionalFloats, size, finite, seedValue }; // @internal: shared with nativeConv.ts so every wrapper validates alike

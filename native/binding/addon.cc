@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "ops_conv.h"
 
 namespace kerno_binding {
 
@@ -68,6 +69,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kerno_binding::register_backend_functions(env, exports);
   kerno_binding::register_ops(env, exports);
+  kerno_binding::register_conv_ops(env, exports);
   return exports;
 }
 }  // namespace
