@@ -14,3 +14,12 @@ export type { RocAucOptions } from './rocAuc.js';
 export { topKAccuracyScore } from './topK.js';
 export type { TopKOptions } from './topK.js';
 export type { Label, LabelInput, NumericTypedArray, TensorLike, WeightInput } from './labels.js';
+
+// Keras streaming metrics, used by `compile({metrics})` and updated batch by batch during fit.
+export { Metric, type MetricBatch } from './metric.js';
+export type { MetricArgs } from './kerasMetricBase.js';
+export { Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, type BinaryAccuracyArgs } from './accuracy.js';
+export { SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, type TopKArgs } from './topKAccuracy.js';
+export { AUC, F1Score, Precision, Recall, type AUCArgs, type F1ScoreArgs, type PrecisionRecallArgs } from './confusionMetrics.js';
+export { MeanAbsoluteError, MeanSquaredError } from './regression.js';
+export { getMetric, metricNames, type MetricIdentifier } from './kerasMetrics.js';

@@ -1,0 +1,139 @@
+/**
+ * Keras `Dense`: `out = activation(inp · kernel + bias)` on the last axis, kernel `[inputs, units]`.
+ * Like Keras, an input of higher rank is transformed along its last axis (`[..., inputs]` →
+ * `[..., units]`).
+ */
+import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
+import type { Weight } from '../engine/weight.js';
+import {
+  type ActivationIdentifier, type ResolvedActivation, activationTailBackward, activationTailForward, fusable,
+  resolveActivation,
+} from './activations.js';
+import {
+  type InitializerLike, type RegularizerLike, WorkspaceViews, booleanOption, initializerOption, optionWhere,
+  positiveInt, product, regularizerOption, serialize, shapeError,
+} from './common.js';
+import type { Initializer } from '../initializers/initializer.js';
+import type { Regularizer } from '../regularizers.js';
+
+export interface DenseArgs extends LayerArgs {
+  /** Output features, a positive integer. Required. */
+  units: number;
+  /** Activation applied to the output. Defaults to `'linear'` (none), as Keras's `None`. */
+  activation?: ActivationIdentifier | null;
+  /** Add a bias vector. Defaults to `true`. */
+  useBias?: boolean;
+  /** Initializer of the kernel `[inputs, units]`. Defaults to `'glorotUniform'`. */
+  kernelInitializer?: InitializerLike;
+  /** Initializer of the bias. Defaults to `'zeros'`. */
+  biasInitializer?: InitializerLike;
+  /** Penalty on the kernel (e.g. `regularizers.l2(0.01)`). Defaults to none. */
+  kernelRegularizer?: RegularizerLike | null;
+  /** Penalty on the bias. Defaults to none. */
+  biasRegularizer?: RegularizerLike | null;
+}
+
+export class Dense extends Layer {
+  override readonly className: string = 'Dense';
+  readonly units: number;
+  readonly activation: ActivationIdentifier;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
+  /** `[inputs, units]`; set by build. */
+  kernel: Weight | undefined;
+  /** `[units]`, or undefined without bias. */
+  bias: Weight | undefined;
+
+  private readonly act: ResolvedActivation;
+  private inputs = 0;
+  /** Rows per sample: the product of the input's leading axes (1 for a vector input). */
+  private rowsPerSample = 1;
+  // pre-activation and its gradient, each (batch·rowsPerSample, units)
+  private readonly views = new WorkspaceViews(this, (b) => {
+    const n = b * this.rowsPerSample * this.units;
+    return [n, n];
+  });
+
+  constructor(args: DenseArgs) {
+    super(args, 'dense');
+    this.units = positiveInt(this, 'units', args.units);
+    this.act = resolveActivation(optionWhere(this, 'activation'), args.activation);
+    this.activation = this.act.name;
+    this.useBias = booleanOption(this, 'useBias', args.useBias, true);
+    this.kernelInitializer = initializerOption(this, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
+    this.biasInitializer = initializerOption(this, 'biasInitializer', args.biasInitializer, 'zeros');
+    this.kernelRegularizer = regularizerOption(this, 'kernelRegularizer', args.kernelRegularizer);
+    this.biasRegularizer = regularizerOption(this, 'biasRegularizer', args.biasRegularizer);
+  }
+
+  computeOutputShape(inputShape: readonly number[]): readonly number[] {
+    const n = inputShape.length, features = inputShape[n - 1];
+    if (n < 1) throw shapeError(this, 'input with at least one axis (features)', inputShape, 'Set inputShape on the first layer.');
+    if (this.kernel && features !== this.inputs)
+      throw shapeError(this, `input with ${this.inputs} features`, inputShape, 'Add a Flatten layer or set inputShape.');
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override build(inputShape: readonly number[]): readonly number[] {
+    const out = super.build(inputShape);
+    this.rowsPerSample = product(inputShape, 0, inputShape.length - 1);
+    if (!this.kernel) {
+      this.inputs = inputShape[inputShape.length - 1];
+      this.kernel = this.addWeight({
+        name: 'kernel', shape: [this.inputs, this.units], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer,
+      });
+      if (this.useBias)
+        this.bias = this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    }
+    this.views.clear();
+    return out;
+  }
+
+  override workspaceSize(batch: number): number {
+    return this.act.linear ? 0 : 2 * batch * this.rowsPerSample * this.units;
+  }
+
+  forward(ctx: RunContext, io: LayerIO): void {
+    const rows = ctx.batch * this.rowsPerSample, kernel = this.kernel!.value, bias = this.bias ? this.bias.value : null;
+    if (this.act.linear) {
+      ctx.addon.denseForward(ctx.backend, io.out, io.inp, kernel, bias, rows, this.inputs, this.units);
+      return;
+    }
+    const pre = this.views.get(io.ws, ctx.batch)[0];
+    ctx.addon.denseForward(ctx.backend, pre, io.inp, kernel, bias, rows, this.inputs, this.units);
+    activationTailForward(ctx, this.act, io.out, pre, rows, this.units);
+  }
+
+  backward(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): void {
+    const rows = ctx.batch * this.rowsPerSample, kernel = this.kernel!;
+    const dkernel = kernel.grad, dbias = this.bias ? this.bias.grad : null;
+    if (io.dinp === null && dkernel === null && dbias === null) return;
+    let d = io.dout;
+    if (!this.act.linear && !fromPreActivation) {
+      const v = this.views.get(io.ws, ctx.batch);
+      activationTailBackward(ctx, this.act, v[1], io.dout, v[0], io.out, rows, this.units);
+      d = v[1];
+    }
+    ctx.addon.denseBackward(ctx.backend, io.dinp, dkernel, dbias, d, io.inp, kernel.value, rows, this.inputs, this.units);
+  }
+
+  override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
+    return fusable(this.act);
+  }
+
+  override preActivation(io: LayerIO): Float32Array | undefined {
+    if (fusable(this.act) === undefined) return undefined;
+    return this.views.get(io.ws, io.out.length / (this.rowsPerSample * this.units))[0];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
+      kernelInitializer: serialize(this.kernelInitializer), biasInitializer: serialize(this.biasInitializer),
+      kernelRegularizer: serialize(this.kernelRegularizer), biasRegularizer: serialize(this.biasRegularizer),
+    };
+  }
+}
