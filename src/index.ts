@@ -3,6 +3,17 @@
  */
 export { backendInfo, setNumThreads, getNumThreads } from './backend.js';
 export type { BackendInfo } from './backend.js';
+export { Tensor, tensor, toTensor } from './tensor.js';
+export type { DType, TensorLike, TensorData, TensorArray } from './tensor.js';
+export { toCategorical, computeClassWeight, readIdx, parseIdx, datasets } from './data/index.js';
+export type { ComputeClassWeightArgs, IdxOptions } from './data/index.js';
+export * as layers from './layers/index.js';
+export { Input } from './layers/index.js';
+export * as optimizers from './optimizers/index.js';
+export * as losses from './losses/index.js';
+export * as initializers from './initializers/index.js';
+export * as regularizers from './regularizers.js';
+export { setSeed, getSeed } from './random.js';
 export * as metrics from './metrics/index.js';
 export * as plot from './plot/index.js';
 export { KernoError, ValueError, ShapeError, NativeError } from './errors.js';
