@@ -7,6 +7,14 @@ export { Tensor, tensor, toTensor } from './tensor.js';
 export type { DType, TensorLike, TensorData, TensorArray } from './tensor.js';
 export { toCategorical, computeClassWeight, readIdx, parseIdx, datasets } from './data/index.js';
 export type { ComputeClassWeightArgs, IdxOptions } from './data/index.js';
+export { Sequential, type SequentialArgs } from './engine/sequential.js';
+export {
+  Model, type CompileArgs, type FitArgs, type FitDatasetArgs, type EvaluateArgs, type EvaluateDatasetArgs,
+  type PredictArgs, type TrainOnBatchArgs, type TestOnBatchArgs, type ValidationData,
+} from './engine/model.js';
+export { History } from './engine/history.js';
+export type { Dataset, DatasetBatch } from './engine/dataAdapter.js';
+export * as callbacks from './callbacks/index.js';
 export * as layers from './layers/index.js';
 export { Input } from './layers/index.js';
 export * as optimizers from './optimizers/index.js';
