@@ -14,6 +14,7 @@
 #include <string>
 
 #include "kerno/kernels.h"
+#include "runtime/float_mode.h"
 
 namespace kerno_binding {
 
@@ -90,6 +91,7 @@ std::string describe(Napi::Env env, napi_value v);
 // Functions are created with their name as callback data, so messages can name the op.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Guard(const Napi::CallbackInfo& info) {
+  kerno::FlushDenormals float_mode;
   try {
     return F(info);
   } catch (const Napi::Error&) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/cpu_features.h"
+#include "runtime/float_mode.h"
 
 namespace kerno {
 namespace {
@@ -106,6 +107,7 @@ class Pool {
 
   void worker_loop(int tid, uint64_t seen) {
     in_worker_ = true;
+    flush_denormals_forever();
     for (;;) {
       void (*fn)(void*, int, int);
       void* ctx;
