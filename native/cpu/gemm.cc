@@ -31,7 +31,8 @@ kerno_status ref_gemm(float* C, const float* A, const float* B, const kerno_gemm
   for (int64_t i = 0; i < p->M; ++i)
     for (int64_t j = 0; j < p->N; ++j) {
       float acc = 0.f;
-      for (int64_t k = 0; k < p->K; ++k) {
+      // alpha == 0 must not read A or B (BLAS convention, as the fast kernels do).
+      for (int64_t k = 0; p->alpha != 0.f && k < p->K; ++k) {
         float a = p->trans_a ? A[k * p->lda + i] : A[i * p->lda + k];
         float b = p->trans_b ? B[j * p->ldb + k] : B[k * p->ldb + j];
         acc += a * b;

@@ -14,6 +14,7 @@ void aligned_free(void* p);
 
 // Per-thread scratch that grows on demand and is reused across calls, so steady-state kernels
 // allocate nothing. `slot` separates independent buffers used at the same time (0..3).
+// Slots 2 and 3 belong to the GEMM (its packed panels); other kernels use 0 and 1.
 // Returns nullptr when the allocation fails.
 float* thread_scratch(int slot, size_t floats);
 

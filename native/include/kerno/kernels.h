@@ -37,7 +37,8 @@ const char* kerno_status_string(kerno_status s);
 /* ---------------------------------------------------------------- GEMM ---------------------- */
 /* C (M,N) = alpha · op(A) · op(B) + beta · C, where op(A) is (M,K) and op(B) is (K,N).
  * A is stored (M,K) row-major with leading dimension lda when trans_a == 0, and (K,M) when 1;
- * B likewise (K,N) or (N,K). beta == 0 overwrites C without reading it (NaNs in C are ignored). */
+ * B likewise (K,N) or (N,K). beta == 0 overwrites C without reading it (NaNs in C are ignored);
+ * alpha == 0 returns beta·C without reading A or B (the BLAS convention). */
 typedef struct kerno_gemm_params {
   int32_t trans_a, trans_b;
   int64_t M, N, K;
@@ -82,12 +83,15 @@ typedef enum kerno_loss_kind {
   /* mean over C of (p-t)^2 */
   KERNO_LOSS_MEAN_SQUARED_ERROR = 6,
   /* mean over C of |p-t| */
-  KERNO_LOSS_MEAN_ABSOLUTE_ERROR = 7
+  KERNO_LOSS_MEAN_ABSOLUTE_ERROR = 7,
+  /* Keras huber: e = p-t; mean over C of (|e| <= delta ? 0.5·e² : delta·|e| − 0.5·delta²). */
+  KERNO_LOSS_HUBER = 8
 } kerno_loss_kind;
 
 typedef struct kerno_loss_params {
   int32_t kind; /* kerno_loss_kind */
   float label_smoothing; /* Keras label_smoothing for the (binary/categorical) crossentropies; 0 = off */
+  float delta;           /* HUBER only (finite, > 0; Keras default 1.0); ignored by the other kinds */
 } kerno_loss_params;
 
 /* ---------------------------------------------------------------- optimizers ---------------- */
@@ -95,7 +99,9 @@ typedef enum kerno_optimizer_kind {
   KERNO_OPT_SGD = 0,     /* slots: [velocity] when momentum != 0 */
   KERNO_OPT_ADAGRAD = 1, /* slots: [accumulator] (initialised by the caller to initial_accumulator_value) */
   KERNO_OPT_RMSPROP = 2, /* slots: [velocity, momentum (if momentum>0), average_gradient (if centered)] */
-  KERNO_OPT_ADAM = 3     /* slots: [m, v, v_hat (if amsgrad)]; AdamW is Adam with weight_decay */
+  KERNO_OPT_ADAM = 3,    /* slots: [m, v, v_hat (if amsgrad)]; AdamW is Adam with weight_decay */
+  KERNO_OPT_NADAM = 4,   /* slots: [m, v]; reads beta_1, beta_2, epsilon, step and u_product */
+  KERNO_OPT_ADAMAX = 5   /* slots: [m, u (the exponentially weighted infinity norm)]; beta_1, beta_2, epsilon, step */
 } kerno_optimizer_kind;
 
 /* One update step over a flat parameter buffer, Keras 3 formulas (keras/src/optimizers/ in Keras 3).
@@ -109,10 +115,14 @@ typedef struct kerno_optimizer_params {
   int32_t nesterov;    /* SGD */
   float rho;           /* RMSprop */
   int32_t centered;    /* RMSprop */
-  float beta_1, beta_2;/* Adam */
+  float beta_1, beta_2;/* Adam, Nadam, Adamax */
   int32_t amsgrad;     /* Adam */
-  float epsilon;       /* Adagrad, RMSprop, Adam */
-  int64_t step;        /* 1-based step being applied (Keras iterations + 1); Adam bias correction */
+  float epsilon;       /* Adagrad, RMSprop, Adam, Nadam, Adamax */
+  int64_t step;        /* 1-based step being applied (Keras iterations + 1); bias corrections */
+  /* Nadam: Keras's scalar `_u_product` after this step's update, i.e. the float32 running product
+   * Π_{i=1..step} β1·(1 − 0.5·0.96^i), each factor rounded as Keras does (u_product·β1 first).
+   * It is state carried across steps, so the caller tracks it; in [0, 1]. Ignored by the others. */
+  float u_product;
 } kerno_optimizer_params;
 
 /* ---------------------------------------------------------------- random numbers ------------ */
