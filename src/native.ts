@@ -43,13 +43,15 @@ export interface NativeAddon {
   activationBackward(backend: number, dinp: F32, dout: F32, inp: F32, out: F32, kind: number, alpha: number): void;
   softmaxForward(backend: number, out: F32, inp: F32, R: number, C: number): void;
   softmaxBackward(backend: number, dinp: F32, dout: F32, out: F32, R: number, C: number): void;
+  /** `delta` is Huber's (kind 8), 1 when left out. */
   lossForward(backend: number, loss: F32, pred: F32, target: F32, B: number, C: number, kind: number,
-    labelSmoothing: number): void;
+    labelSmoothing: number, delta?: number): void;
   lossBackward(backend: number, dpred: F32, pred: F32, target: F32, weight: F32 | null, B: number, C: number,
-    kind: number, labelSmoothing: number): void;
+    kind: number, labelSmoothing: number, delta?: number): void;
+  /** `uProduct` (kerno_optimizer_params.u_product) is read for Nadam (kind 4) only, and required there. */
   optimizerUpdate(backend: number, param: F32, grad: F32, slot0: F32 | null, slot1: F32 | null, slot2: F32 | null,
     kind: number, learningRate: number, weightDecay: number, momentum: number, nesterov: Flag, rho: number,
-    centered: Flag, beta1: number, beta2: number, amsgrad: Flag, epsilon: number, step: number): void;
+    centered: Flag, beta1: number, beta2: number, amsgrad: Flag, epsilon: number, step: number, uProduct?: number): void;
   sumSquares(backend: number, x: F32): number;
   scale(backend: number, x: F32, s: number): void;
   clipByValue(backend: number, x: F32, v: number): void;
@@ -99,9 +101,9 @@ export type ActivationName =
 export type LossName =
   | 'categoricalCrossentropy' | 'softmaxCrossentropy' | 'sparseCategoricalCrossentropy'
   | 'sparseSoftmaxCrossentropy' | 'binaryCrossentropy' | 'sigmoidCrossentropy'
-  | 'meanSquaredError' | 'meanAbsoluteError';
+  | 'meanSquaredError' | 'meanAbsoluteError' | 'huber';
 /** Optimizer update rules (AdamW is `'adam'` with `weightDecay`). */
-export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam';
+export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'nadam' | 'adamax';
 /** Distributions of `rngFill`. */
 export type DistributionName = 'uniform' | 'normal' | 'truncatedNormal';
 
@@ -113,9 +115,9 @@ const GELU_TANH = 7;
 const LOSSES: Readonly<Record<LossName, number>> = {
   categoricalCrossentropy: 0, softmaxCrossentropy: 1, sparseCategoricalCrossentropy: 2,
   sparseSoftmaxCrossentropy: 3, binaryCrossentropy: 4, sigmoidCrossentropy: 5, meanSquaredError: 6,
-  meanAbsoluteError: 7,
+  meanAbsoluteError: 7, huber: 8,
 };
-const OPTIMIZERS: Readonly<Record<OptimizerName, number>> = { sgd: 0, adagrad: 1, rmsprop: 2, adam: 3 };
+const OPTIMIZERS: Readonly<Record<OptimizerName, number>> = { sgd: 0, adagrad: 1, rmsprop: 2, adam: 3, nadam: 4, adamax: 5 };
 const DISTRIBUTIONS: Readonly<Record<DistributionName, number>> = { uniform: 0, normal: 1, truncatedNormal: 2 };
 
 function enumValue<K extends string>(op: string, name: string, table: Readonly<Record<K, number>>, v: unknown): number {
@@ -421,6 +423,7 @@ export interface LossArgs extends BackendOption {
   batch: number;
   classes: number;
   /** Keras label_smoothing, for the non-sparse crossentropies only. Defaults to `0`. */ labelSmoothing?: number;
+  /** Huber's delta (finite, > 0), for `'huber'` only. Defaults to `1` (Keras). */ delta?: number;
 }
 
 const SMOOTHABLE = new Set<LossName>(['categoricalCrossentropy', 'softmaxCrossentropy', 'binaryCrossentropy', 'sigmoidCrossentropy']);
@@ -432,6 +435,11 @@ function lossKind(op: string, kind: LossName, args: LossArgs): number {
   const smoothing = args.labelSmoothing === undefined ? 0 : finite(op, 'labelSmoothing', args.labelSmoothing, 0, 1);
   if (smoothing !== 0 && !SMOOTHABLE.has(kind))
     throw new ValueError(expectedMessage(where(op, 'labelSmoothing'), `0 for ${kind}`, smoothing));
+  if (args.delta !== undefined) {
+    if (kind !== 'huber') throw new ValueError(expectedMessage(where(op, 'delta'), `no delta for ${kind} (Huber only)`, args.delta));
+    if (!(typeof args.delta === 'number' && Number.isFinite(args.delta) && args.delta > 0))
+      throw new ValueError(expectedMessage(where(op, 'delta'), 'a finite number > 0', args.delta));
+  }
   floats(op, 'pred', args.pred, B * C);
   const sparse = code === 2 || code === 3;
   const target = floats(op, 'target', args.target, sparse ? B : B * C);
@@ -453,7 +461,8 @@ export function lossForward(kind: LossName, args: LossArgs & { loss?: Float32Arr
   const loss = output(op, 'loss', args.loss, args.batch);
   const backend = resolveBackend(args.backend, op);
   try {
-    loadAddon().lossForward(backend, loss, args.pred, args.target, args.batch, args.classes, code, args.labelSmoothing ?? 0);
+    loadAddon().lossForward(backend, loss, args.pred, args.target, args.batch, args.classes, code, args.labelSmoothing ?? 0,
+      args.delta ?? 1);
   } catch (e) { rethrowNative(e); }
   return loss;
 }
@@ -470,7 +479,8 @@ export function lossBackward(kind: LossName, args: LossArgs & { weight?: Float32
   const dpred = output(op, 'dpred', args.dpred, B * C);
   const backend = resolveBackend(args.backend, op);
   try {
-    loadAddon().lossBackward(backend, dpred, args.pred, args.target, weight, B, C, code, args.labelSmoothing ?? 0);
+    loadAddon().lossBackward(backend, dpred, args.pred, args.target, weight, B, C, code, args.labelSmoothing ?? 0,
+      args.delta ?? 1);
   } catch (e) { rethrowNative(e); }
   return dpred;
 }
@@ -485,10 +495,15 @@ export interface OptimizerParams {
   /** SGD. Defaults to `false`. */ nesterov?: boolean;
   /** RMSprop. Defaults to `0.9`. */ rho?: number;
   /** RMSprop. Defaults to `false`. */ centered?: boolean;
-  /** Adam. Defaults to `0.9`. */ beta1?: number;
-  /** Adam. Defaults to `0.999`. */ beta2?: number;
+  /** Adam, Nadam, Adamax. Defaults to `0.9`. */ beta1?: number;
+  /** Adam, Nadam, Adamax. Defaults to `0.999`. */ beta2?: number;
   /** Adam. Defaults to `false`. */ amsgrad?: boolean;
   /** Defaults to `1e-7`. */ epsilon?: number;
+  /**
+   * Nadam, required there: Keras's `u_product` after this step, in [0, 1] (state carried across
+   * steps; `Nadam.uProductAt(beta1, step)` computes it). No default.
+   */
+  uProduct?: number;
 }
 
 export interface OptimizerUpdateArgs extends OptimizerParams, BackendOption {
@@ -505,7 +520,8 @@ export function requiredSlots(kind: OptimizerName, p: Omit<OptimizerParams, 'lea
     case 0: return [(p.momentum ?? 0) !== 0, false, false];
     case 1: return [true, false, false];
     case 2: return [true, (p.momentum ?? 0) !== 0, p.centered === true];
-    default: return [true, true, p.amsgrad === true];
+    case 3: return [true, true, p.amsgrad === true];
+    default: return [true, true, false];
   }
 }
 
@@ -530,17 +546,18 @@ export function optimizerUpdate(kind: OptimizerName, args: OptimizerUpdateArgs):
   const epsilon = args.epsilon === undefined ? 1e-7 : finite(op, 'epsilon', args.epsilon, 0);
   const step = size(op, 'step', args.step);
   if (step < 1) throw new ValueError(expectedMessage(where(op, 'step'), 'a 1-based step (>= 1)', step));
+  const uProduct = code === 4 ? finite(op, 'uProduct', args.uProduct, 0, 1) : 0;
   const given = args.slots ?? NO_SLOTS;
   if (!Array.isArray(given)) throw new ValueError(expectedMessage(where(op, 'slots'), 'an array of Float32Array', given));
   // Inline rather than requiredSlots() so a training step allocates nothing.
   const need0 = code !== 0 || momentum !== 0;
-  const need1 = code === 3 || (code === 2 && momentum !== 0);
+  const need1 = code >= 3 || (code === 2 && momentum !== 0);
   const need2 = (code === 2 && centered) || (code === 3 && amsgrad);
   const s0 = slot(op, 0, given[0], need0, n), s1 = slot(op, 1, given[1], need1, n), s2 = slot(op, 2, given[2], need2, n);
   const backend = resolveBackend(args.backend, op);
   try {
     loadAddon().optimizerUpdate(backend, param, grad, s0, s1, s2, code, lr, wd, momentum, nesterov, rho, centered,
-      beta1, beta2, amsgrad, epsilon, step);
+      beta1, beta2, amsgrad, epsilon, step, uProduct);
   } catch (e) { rethrowNative(e); }
 }
 

@@ -127,8 +127,8 @@ bool is_sparse(int32_t kind) {
 // The loss kind decides the target's length, so unlike other enums the binding must know it.
 int32_t loss_kind(const Args& a, size_t i) {
   int32_t kind = a.int32(i, "kind");
-  if (kind < KERNO_LOSS_CATEGORICAL_CROSSENTROPY || kind > KERNO_LOSS_MEAN_ABSOLUTE_ERROR)
-    a.range_error(i, "kind", "a loss kind in [0, 7]");
+  if (kind < KERNO_LOSS_CATEGORICAL_CROSSENTROPY || kind > KERNO_LOSS_HUBER)
+    a.range_error(i, "kind", "a loss kind in [0, 8]");
   return kind;
 }
 
@@ -146,12 +146,18 @@ const float* loss_target(const Args& a, size_t i, int32_t kind, int64_t B, int64
   return t;
 }
 
-// lossForward(backend, loss, pred, target, B, C, kind, labelSmoothing)
+// Huber's delta is a trailing argument that may be left out (Keras's default, 1.0), so callers
+// of the other losses keep their arity; the kernel checks its domain.
+float loss_delta(const Napi::CallbackInfo& info, const Args& a, size_t i) {
+  return info.Length() > i && !info[i].IsUndefined() ? a.f32(i, "delta") : 1.f;
+}
+
+// lossForward(backend, loss, pred, target, B, C, kind, labelSmoothing, delta?)
 Napi::Value LossForward(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
   int64_t B = a.size(4, "B"), C = a.size(5, "C");
-  kerno_loss_params p{loss_kind(a, 6), a.f32(7, "labelSmoothing")};
+  kerno_loss_params p{loss_kind(a, 6), a.f32(7, "labelSmoothing"), loss_delta(info, a, 8)};
   float* loss = a.floats(1, "loss", B);
   const float* pred = a.floats(2, "pred", mul_sat(B, C));
   const float* target = loss_target(a, 3, p.kind, B, C);
@@ -159,12 +165,12 @@ Napi::Value LossForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// lossBackward(backend, dpred, pred, target, weight|null, B, C, kind, labelSmoothing)
+// lossBackward(backend, dpred, pred, target, weight|null, B, C, kind, labelSmoothing, delta?)
 Napi::Value LossBackward(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
   int64_t B = a.size(5, "B"), C = a.size(6, "C");
-  kerno_loss_params p{loss_kind(a, 7), a.f32(8, "labelSmoothing")};
+  kerno_loss_params p{loss_kind(a, 7), a.f32(8, "labelSmoothing"), loss_delta(info, a, 9)};
   float* dpred = a.floats(1, "dpred", mul_sat(B, C));
   const float* pred = a.floats(2, "pred", mul_sat(B, C));
   const float* target = loss_target(a, 3, p.kind, B, C);
@@ -188,19 +194,22 @@ void required_slots(const kerno_optimizer_params& p, bool need[3]) {
       need[0] = need[1] = true;
       need[2] = p.amsgrad != 0;
       break;
+    case KERNO_OPT_NADAM:
+    case KERNO_OPT_ADAMAX: need[0] = need[1] = true; break;
     default: break;
   }
 }
 
 // optimizerUpdate(backend, param, grad, slot0|null, slot1|null, slot2|null, kind, learningRate,
-//   weightDecay, momentum, nesterov, rho, centered, beta1, beta2, amsgrad, epsilon, step)
+//   weightDecay, momentum, nesterov, rho, centered, beta1, beta2, amsgrad, epsilon, step, uProduct?)
+// uProduct (kerno_optimizer_params.u_product) is required for Nadam and may be left out otherwise.
 Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
   kerno_optimizer_params p{};
   p.kind = a.int32(6, "kind");
   // The kind decides which slots are dereferenced, so an unknown one cannot be passed through.
-  if (p.kind < KERNO_OPT_SGD || p.kind > KERNO_OPT_ADAM) a.range_error(6, "kind", "an optimizer kind in [0, 3]");
+  if (p.kind < KERNO_OPT_SGD || p.kind > KERNO_OPT_ADAMAX) a.range_error(6, "kind", "an optimizer kind in [0, 5]");
   p.learning_rate = a.f32(7, "learningRate");
   p.weight_decay = a.f32(8, "weightDecay");
   p.momentum = a.f32(9, "momentum");
@@ -212,6 +221,7 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   p.amsgrad = a.flag(15, "amsgrad");
   p.epsilon = a.f32(16, "epsilon");
   p.step = a.size(17, "step");
+  if (p.kind == KERNO_OPT_NADAM) p.u_product = a.f32(18, "uProduct");
   int64_t N = 0;
   float* param = a.floats(1, "param", &N);
   const float* grad = a.floats(2, "grad", N);

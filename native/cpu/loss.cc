@@ -16,11 +16,14 @@
 //    Keras 3 adds no ε inside the logs (Keras 2 did), on every backend.
 //  - sigmoid (logits): mean_C max(z,0) − z·t + log1p(exp(−|z|)); gradient sigmoid(z) − t.
 //  - MSE: mean_C (p−t)²; MAE: mean_C |p−t| with sign(0) = 0 as the gradient at p = t.
+//  - Huber (keras.losses.huber): e = p−t, mean_C of 0.5·e² where |e| <= δ, else
+//    δ·|e| − 0.5·δ²; gradient e or δ·sign(e) (TF's where passes the chosen branch's gradient).
 //  - label_smoothing ls: categorical kinds use t·(1−ls) + ls/C, binary kinds t·(1−ls) + ls/2.
-//    Keras has no label smoothing for the sparse losses or MSE/MAE, so it is ignored there.
+//    Keras has no label smoothing for the sparse losses or MSE/MAE/Huber, so it is ignored there.
 //  - loss_backward writes dpred = ∂/∂pred of Σ_i w_i·loss_i / B ("sum over batch size").
-// Arguments are validated before anything is written: B > 0 needs C > 0, and a sparse target
-// that is not an integer in [0, C) is KERNO_ERR_INVALID_ARGUMENT.
+// Arguments are validated before anything is written: B > 0 needs C > 0, a sparse target
+// that is not an integer in [0, C) and a Huber δ that is not finite and > 0 are
+// KERNO_ERR_INVALID_ARGUMENT.
 //
 // The reference runs the per-row maths below serially. The fast version runs the same rows
 // split over the pool, and for the softmax kinds fills dpred with the vectorised softmax
@@ -48,8 +51,9 @@ bool valid_index(float v, int64_t C) {
 
 kerno_status check(const float* out, const float* pred, const float* target, int64_t B, int64_t C,
                    const kerno_loss_params* p) {
-  if (!p || p->kind < KERNO_LOSS_CATEGORICAL_CROSSENTROPY || p->kind > KERNO_LOSS_MEAN_ABSOLUTE_ERROR)
+  if (!p || p->kind < KERNO_LOSS_CATEGORICAL_CROSSENTROPY || p->kind > KERNO_LOSS_HUBER)
     return KERNO_ERR_INVALID_ARGUMENT;
+  if (p->kind == KERNO_LOSS_HUBER && !(std::isfinite(p->delta) && p->delta > 0.f)) return KERNO_ERR_INVALID_ARGUMENT;
   if (B < 0 || C < 0 || !(p->label_smoothing >= 0.f && p->label_smoothing <= 1.f))
     return KERNO_ERR_INVALID_ARGUMENT;
   if (B == 0) return KERNO_OK;
@@ -100,7 +104,13 @@ void row_logsumexp_parts(const float* z, int64_t C, float* m, float* s) {
   *s = sum;
 }
 
-float row_loss(int32_t kind, const float* z, const float* t, int64_t C, Smooth sm) {
+// Huber of one element, in Keras's float32 order: 0.5·e² or δ·|e| − 0.5·δ².
+inline float huber(float e, float delta) {
+  float a = std::fabs(e);
+  return a <= delta ? 0.5f * (e * e) : delta * a - 0.5f * (delta * delta);
+}
+
+float row_loss(int32_t kind, const float* z, const float* t, int64_t C, Smooth sm, float delta) {
   float inv_c = 1.f / static_cast<float>(C), acc = 0.f;
   switch (kind) {
     case KERNO_LOSS_CATEGORICAL_CROSSENTROPY: {
@@ -137,6 +147,9 @@ float row_loss(int32_t kind, const float* z, const float* t, int64_t C, Smooth s
       return acc * inv_c;
     case KERNO_LOSS_MEAN_SQUARED_ERROR:
       for (int64_t c = 0; c < C; ++c) acc += (z[c] - t[c]) * (z[c] - t[c]);
+      return acc * inv_c;
+    case KERNO_LOSS_HUBER:
+      for (int64_t c = 0; c < C; ++c) acc += huber(z[c] - t[c], delta);
       return acc * inv_c;
     default:  // mean absolute error
       for (int64_t c = 0; c < C; ++c) acc += std::fabs(z[c] - t[c]);
@@ -181,7 +194,7 @@ void grad_softmax_from_probs(float* d, const float* t, int64_t C, Smooth sm, flo
 }
 
 void grad_elementwise(int32_t kind, float* d, const float* z, const float* t, int64_t C, Smooth sm,
-                      float scale) {
+                      float delta, float scale) {
   float s = scale / static_cast<float>(C);
   for (int64_t c = 0; c < C; ++c) {
     float g;
@@ -192,6 +205,9 @@ void grad_elementwise(int32_t kind, float* d, const float* z, const float* t, in
       g = sigmoid(z[c]) - sm(t[c]);
     } else if (kind == KERNO_LOSS_MEAN_SQUARED_ERROR) {
       g = 2.f * (z[c] - t[c]);
+    } else if (kind == KERNO_LOSS_HUBER) {
+      float e = z[c] - t[c];
+      g = std::fabs(e) <= delta ? e : (e > 0.f ? delta : -delta);
     } else {  // mean absolute error: sign, 0 at 0
       float e = z[c] - t[c];
       g = e > 0.f ? 1.f : (e < 0.f ? -1.f : 0.f);
@@ -201,7 +217,8 @@ void grad_elementwise(int32_t kind, float* d, const float* z, const float* t, in
 }
 
 // Row b of the gradient for every kind; the softmax kinds compute softmax into d first.
-void row_grad(int32_t kind, float* d, const float* z, const float* t, int64_t C, Smooth sm, float scale) {
+void row_grad(int32_t kind, float* d, const float* z, const float* t, int64_t C, Smooth sm, float delta,
+              float scale) {
   switch (kind) {
     case KERNO_LOSS_CATEGORICAL_CROSSENTROPY: grad_categorical(d, z, t, C, sm, scale); return;
     case KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
@@ -212,7 +229,7 @@ void row_grad(int32_t kind, float* d, const float* z, const float* t, int64_t C,
       for (int64_t c = 0; c < C; ++c) d[c] *= scale;
       d[static_cast<int64_t>(*t)] -= scale;
       return;
-    default: grad_elementwise(kind, d, z, t, C, sm, scale); return;
+    default: grad_elementwise(kind, d, z, t, C, sm, delta, scale); return;
   }
 }
 
@@ -243,7 +260,7 @@ kerno_status ref_loss_forward(float* loss, const float* pred, const float* targe
   if (s != KERNO_OK || B == 0) return s;
   Smooth sm = smoothing(p, C);
   for (int64_t b = 0; b < B; ++b)
-    loss[b] = row_loss(p->kind, pred + b * C, target_row(p->kind, target, b, C), C, sm);
+    loss[b] = row_loss(p->kind, pred + b * C, target_row(p->kind, target, b, C), C, sm, p->delta);
   return KERNO_OK;
 }
 
@@ -258,7 +275,8 @@ kerno_status ref_loss_backward(float* dpred, const float* pred, const float* tar
     float* d = dpred + b * C;
     const float* z = pred + b * C;
     if (is_softmax_kind(p->kind)) ref_softmax_row(d, z, C);
-    row_grad(p->kind, d, z, target_row(p->kind, target, b, C), C, sm, (weight ? weight[b] : 1.f) * inv_b);
+    row_grad(p->kind, d, z, target_row(p->kind, target, b, C), C, sm, p->delta,
+             (weight ? weight[b] : 1.f) * inv_b);
   }
   return KERNO_OK;
 }
@@ -269,8 +287,10 @@ kerno_status cpu_loss_forward(float* loss, const float* pred, const float* targe
   if (s != KERNO_OK || B == 0) return s;
   Smooth sm = smoothing(p, C);
   int32_t kind = p->kind;
+  float delta = p->delta;
   parallel_for(B, row_grain(C), [=](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) loss[b] = row_loss(kind, pred + b * C, target_row(kind, target, b, C), C, sm);
+    for (int64_t b = b0; b < b1; ++b)
+      loss[b] = row_loss(kind, pred + b * C, target_row(kind, target, b, C), C, sm, delta);
   });
   return KERNO_OK;
 }
@@ -281,6 +301,7 @@ kerno_status cpu_loss_backward(float* dpred, const float* pred, const float* tar
   if (s != KERNO_OK || B == 0) return s;
   Smooth sm = smoothing(p, C);
   int32_t kind = p->kind;
+  float delta = p->delta;
   // The vectorised softmax kernel fills dpred first; the row pass then only rescales it.
   if (is_softmax_kind(kind)) {
     s = cpu_softmax_forward(dpred, pred, B, C);
@@ -289,7 +310,7 @@ kerno_status cpu_loss_backward(float* dpred, const float* pred, const float* tar
   float inv_b = 1.f / static_cast<float>(B);
   parallel_for(B, row_grain(C), [=](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
-      row_grad(kind, dpred + b * C, pred + b * C, target_row(kind, target, b, C), C, sm,
+      row_grad(kind, dpred + b * C, pred + b * C, target_row(kind, target, b, C), C, sm, delta,
                (weight ? weight[b] : 1.f) * inv_b);
   });
   return KERNO_OK;

@@ -1,5 +1,5 @@
 // Optimizer updates and the gradient-clipping helpers, Keras 3 formulas
-// (keras/src/optimizers/{sgd,adagrad,rmsprop,adam,base_optimizer}.py, Keras 3.15).
+// (keras/src/optimizers/{sgd,adagrad,rmsprop,adam,nadam,adamax,base_optimizer}.py, Keras 3.15).
 // N = parameter count; param, grad and every slot are (N) float32.
 //
 // Every expression keeps Keras's float32 operation order (e.g. `(lr·g) / sqrt(acc + ε)`, not
@@ -40,9 +40,13 @@ struct Coeffs {
   bool nesterov;                  // SGD
   float rho, one_minus_rho;       // RMSprop
   bool centered;                  // RMSprop
-  float one_minus_b1, one_minus_b2, alpha;  // Adam
+  float one_minus_b1, one_minus_b2, alpha;  // Adam; Adamax uses one_minus_b1
   bool amsgrad;                   // Adam
   float eps;
+  // Nadam: m̂ = (u_next·m)/d_next + (c_g·g)/d_now; v̂ = v/d_v.
+  float u_next, d_next, c_g, d_now, d_v;
+  float beta_2;                   // Adamax: u = max(β2·u, |g|)
+  float d_b1;                     // Adamax: 1 − β1^t
 };
 
 Coeffs make_coeffs(const kerno_optimizer_params& p) {
@@ -65,6 +69,24 @@ Coeffs make_coeffs(const kerno_optimizer_params& p) {
     float b1p = std::pow(p.beta_1, t), b2p = std::pow(p.beta_2, t);
     c.alpha = p.learning_rate * std::sqrt(1.0f - b2p) / (1.0f - b1p);
   }
+  if (p.kind == KERNO_OPT_NADAM) {
+    // Keras casts β1, β2 to float32 tensors first, so here `1 − β` is a float32 subtraction
+    // (unlike Adam's Python-double one), and every scalar below is a float32 tensor op.
+    float t = static_cast<float>(p.step), b1 = p.beta_1;
+    c.one_minus_b1 = 1.0f - b1;
+    c.one_minus_b2 = 1.0f - p.beta_2;
+    float u_now = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
+    c.u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
+    c.d_next = 1.0f - p.u_product * c.u_next;
+    c.c_g = 1.0f - u_now;
+    c.d_now = 1.0f - p.u_product;
+    c.d_v = 1.0f - std::pow(p.beta_2, t);
+  }
+  if (p.kind == KERNO_OPT_ADAMAX) {
+    c.one_minus_b1 = keras_one_minus(p.beta_1);  // Python `1 - self.beta_1`, as Adam
+    c.beta_2 = p.beta_2;
+    c.d_b1 = 1.0f - std::pow(p.beta_1, static_cast<float>(p.step));
+  }
   return c;
 }
 
@@ -85,6 +107,8 @@ void needed_slots(const kerno_optimizer_params& p, bool need[3]) {
       need[0] = need[1] = true;
       need[2] = p.amsgrad != 0;
       break;
+    case KERNO_OPT_NADAM:
+    case KERNO_OPT_ADAMAX: need[0] = need[1] = true; break;
   }
 }
 
@@ -96,7 +120,11 @@ bool params_valid(const kerno_optimizer_params& p) {
     case KERNO_OPT_ADAGRAD: return finite(p.epsilon);
     case KERNO_OPT_RMSPROP: return finite(p.epsilon) && finite(p.rho) && finite(p.momentum);
     case KERNO_OPT_ADAM:
+    case KERNO_OPT_ADAMAX:
       return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1;
+    case KERNO_OPT_NADAM:
+      return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1 &&
+             p.u_product >= 0.f && p.u_product <= 1.f;
     default: return false;
   }
 }
@@ -156,6 +184,21 @@ void ref_one(const Coeffs& c, float* w, float g, float* s0, float* s1, float* s2
         v = *s2;
       }
       *w = *w - (*s0 * c.alpha) / (std::sqrt(v) + c.eps);
+      break;
+    }
+    case KERNO_OPT_NADAM: {
+      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
+      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
+      float m_hat = (c.u_next * *s0) / c.d_next + (c.c_g * g) / c.d_now;
+      float v_hat = *s1 / c.d_v;
+      *w = *w - (m_hat * c.lr) / (std::sqrt(v_hat) + c.eps);
+      break;
+    }
+    case KERNO_OPT_ADAMAX: {
+      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
+      float bu = c.beta_2 * *s1, ag = std::fabs(g);
+      *s1 = bu < ag ? ag : bu;  // ops.maximum
+      *w = *w - (c.lr * *s0) / (c.d_b1 * (*s1 + c.eps));
       break;
     }
   }
@@ -253,6 +296,31 @@ void adam_span(const Coeffs& c, float* __restrict w, const float* __restrict g,
   }
 }
 
+// Nadam in one pass: the divisions stay divisions (Keras divides), so results match the
+// reference bit for bit; a division by a loop-invariant is still vectorised.
+void nadam_span(const Coeffs& c, float* __restrict w, const float* __restrict g, float* __restrict m,
+                float* __restrict v, int64_t n) {
+  const float b1 = c.one_minus_b1, b2 = c.one_minus_b2, lr = c.lr, eps = c.eps;
+  const float un = c.u_next, dn = c.d_next, cg = c.c_g, d0 = c.d_now, dv = c.d_v;
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] = m[i] + (g[i] - m[i]) * b1;
+    v[i] = v[i] + (g[i] * g[i] - v[i]) * b2;
+    float m_hat = (un * m[i]) / dn + (cg * g[i]) / d0;
+    w[i] = w[i] - (m_hat * lr) / (std::sqrt(v[i] / dv) + eps);
+  }
+}
+
+void adamax_span(const Coeffs& c, float* __restrict w, const float* __restrict g, float* __restrict m,
+                 float* __restrict u, int64_t n) {
+  const float b1 = c.one_minus_b1, b2 = c.beta_2, lr = c.lr, eps = c.eps, d = c.d_b1;
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] = m[i] + (g[i] - m[i]) * b1;
+    float bu = b2 * u[i], ag = std::fabs(g[i]);
+    u[i] = bu < ag ? ag : bu;
+    w[i] = w[i] - (lr * m[i]) / (d * (u[i] + eps));
+  }
+}
+
 float* at(float* p, int64_t off) { return p ? p + off : nullptr; }
 
 // The slots this configuration reads; the others become NULL so that whatever the caller passed
@@ -275,6 +343,8 @@ void update_span(const Coeffs& c, float* w, const float* g, float* s0, float* s1
     case KERNO_OPT_ADAGRAD: adagrad_span(c, w, g, s0, n); break;
     case KERNO_OPT_RMSPROP: rmsprop_span(c, w, g, s0, s1, s2, n); break;
     case KERNO_OPT_ADAM: adam_span(c, w, g, s0, s1, s2, n); break;
+    case KERNO_OPT_NADAM: nadam_span(c, w, g, s0, s1, n); break;
+    case KERNO_OPT_ADAMAX: adamax_span(c, w, g, s0, s1, n); break;
   }
 }
 

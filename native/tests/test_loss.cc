@@ -18,6 +18,7 @@ struct Loss {
   int32_t kind;
   float ls;
   const char* name;
+  float delta = 1.f;  // Huber only
 };
 const Loss kKinds[] = {
     {KERNO_LOSS_CATEGORICAL_CROSSENTROPY, 0.f, "categorical"},
@@ -32,6 +33,9 @@ const Loss kKinds[] = {
     {KERNO_LOSS_SIGMOID_CROSSENTROPY, 0.1f, "sigmoid ls=0.1"},
     {KERNO_LOSS_MEAN_SQUARED_ERROR, 0.f, "mse"},
     {KERNO_LOSS_MEAN_ABSOLUTE_ERROR, 0.f, "mae"},
+    {KERNO_LOSS_HUBER, 0.f, "huber"},
+    {KERNO_LOSS_HUBER, 0.f, "huber delta=0.5", 0.5f},
+    {KERNO_LOSS_HUBER, 0.f, "huber delta=3", 3.f},
 };
 
 // Float32 kernels against float64: sums over up to 1000 classes and float32 logs/exps.
@@ -40,6 +44,9 @@ const double kGradAtol = 1e-6, kGradRtol = 2e-5;
 
 bool sparse(int32_t k) {
   return k == KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || k == KERNO_LOSS_SPARSE_SOFTMAX_CROSSENTROPY;
+}
+bool regression(int32_t k) {
+  return k == KERNO_LOSS_MEAN_SQUARED_ERROR || k == KERNO_LOSS_MEAN_ABSOLUTE_ERROR || k == KERNO_LOSS_HUBER;
 }
 bool logits(int32_t k) {
   return k == KERNO_LOSS_SOFTMAX_CROSSENTROPY || k == KERNO_LOSS_SPARSE_SOFTMAX_CROSSENTROPY ||
@@ -93,6 +100,12 @@ double loss64(const Loss& l, const double* z, const double* t, int64_t C) {
     case KERNO_LOSS_MEAN_SQUARED_ERROR:
       for (int64_t c = 0; c < C; ++c) acc += (z[c] - t[c]) * (z[c] - t[c]);
       return acc / C;
+    case KERNO_LOSS_HUBER:
+      for (int64_t c = 0; c < C; ++c) {
+        double e = std::fabs(z[c] - t[c]), d = l.delta;
+        acc += e <= d ? 0.5 * e * e : d * e - 0.5 * d * d;
+      }
+      return acc / C;
     default:
       for (int64_t c = 0; c < C; ++c) acc += std::fabs(z[c] - t[c]);
       return acc / C;
@@ -136,6 +149,8 @@ void grad64(const Loss& l, double* d, const double* z, const double* t, int64_t 
       g = 1 / (1 + std::exp(-z[c])) - tc;
     else if (l.kind == KERNO_LOSS_MEAN_SQUARED_ERROR)
       g = 2 * e;
+    else if (l.kind == KERNO_LOSS_HUBER)  // clamp(e, −δ, δ)
+      g = std::min(std::max(e, -static_cast<double>(l.delta)), static_cast<double>(l.delta));
     else
       g = e > 0 ? 1 : (e < 0 ? -1 : 0);
     d[c] = s * g / C;
@@ -150,7 +165,8 @@ struct Case {
 
 // Inputs each kind is meant for: probabilities from a softmax (categorical), unnormalised
 // positive rows (half the categorical cases, to exercise the normalisation), probabilities in
-// [0.02, 0.98] (binary), logits in [-6, 6], and regression values kept 1e-3 from their targets.
+// [0.02, 0.98] (binary), logits in [-6, 6], and regression values kept 1e-3 from their targets
+// (and, for Huber, |p − t| kept 1e-3 from δ, the other kink), on both sides of δ.
 // Categorical targets are one-hot on even rows and soft (summing to ~0.9) on odd rows.
 Case make_case(const Loss& l, int64_t B, int64_t C, uint32_t seed) {
   std::mt19937 gen(seed);
@@ -164,7 +180,7 @@ Case make_case(const Loss& l, int64_t B, int64_t C, uint32_t seed) {
     for (int64_t c = 0; c < C; ++c) {
       if (logits(l.kind)) z[c] = static_cast<float>(12 * u(gen) - 6);
       else if (l.kind == KERNO_LOSS_BINARY_CROSSENTROPY) z[c] = static_cast<float>(0.02 + 0.96 * u(gen));
-      else if (l.kind == KERNO_LOSS_MEAN_SQUARED_ERROR || l.kind == KERNO_LOSS_MEAN_ABSOLUTE_ERROR)
+      else if (regression(l.kind))
         z[c] = static_cast<float>(4 * u(gen) - 2);
       else z[c] = static_cast<float>(seed % 2 ? e[c] / s : e[c]);
     }
@@ -172,9 +188,10 @@ Case make_case(const Loss& l, int64_t B, int64_t C, uint32_t seed) {
     if (sparse(l.kind)) k.target[b] = static_cast<float>(label);
     for (int64_t c = 0; !sparse(l.kind) && c < C; ++c) {
       float& t = k.target[b * C + c];
-      if (l.kind == KERNO_LOSS_MEAN_SQUARED_ERROR || l.kind == KERNO_LOSS_MEAN_ABSOLUTE_ERROR) {
+      if (regression(l.kind)) {
         t = static_cast<float>(4 * u(gen) - 2);
         if (std::fabs(t - z[c]) < 1e-3f) t = z[c] + 0.5f;
+        if (l.kind == KERNO_LOSS_HUBER && std::fabs(std::fabs(t - z[c]) - l.delta) < 1e-3f) t = z[c] + 0.25f * l.delta;
       } else if (l.kind == KERNO_LOSS_BINARY_CROSSENTROPY || l.kind == KERNO_LOSS_SIGMOID_CROSSENTROPY) {
         t = static_cast<float>(b % 2 ? u(gen) : (u(gen) < 0.5 ? 0 : 1));  // soft and hard labels
       } else {  // one-hot, and on odd rows soft targets summing to about 0.9, not 1
@@ -213,7 +230,7 @@ std::string label(const kerno_backend* be, const Loss& l, int64_t B, int64_t C, 
 
 std::vector<float> forward(const kerno_backend* be, const Loss& l, const Case& k) {
   std::vector<float> out(k.B, NAN);
-  kerno_loss_params p{l.kind, l.ls};
+  kerno_loss_params p{l.kind, l.ls, l.delta};
   KT_CHECK_OK(be->loss_forward(out.data(), k.pred.data(), k.target.data(), k.B, k.C, &p));
   return out;
 }
@@ -221,7 +238,7 @@ std::vector<float> forward(const kerno_backend* be, const Loss& l, const Case& k
 // dpred starts as NaN: backward must write every element, not accumulate.
 std::vector<float> backward(const kerno_backend* be, const Loss& l, const Case& k, const float* weight) {
   std::vector<float> d(k.B * k.C, NAN);
-  kerno_loss_params p{l.kind, l.ls};
+  kerno_loss_params p{l.kind, l.ls, l.delta};
   KT_CHECK_OK(be->loss_backward(d.data(), k.pred.data(), k.target.data(), weight, k.B, k.C, &p));
   return d;
 }
@@ -265,7 +282,7 @@ KERNO_TEST(loss_backward_matches_finite_differences) {
       for (int64_t C : {1, 7, 33, 255}) {
         Case k = make_case(l, B, C, static_cast<uint32_t>(B * 31 + C * 3 + l.kind));
         std::vector<double> t(k.target.begin(), k.target.end()), fd(B * C);
-        double h = logits(l.kind) || l.kind >= KERNO_LOSS_MEAN_SQUARED_ERROR ? 1e-5 : 1e-7;
+        double h = logits(l.kind) || regression(l.kind) ? 1e-5 : 1e-7;
         for (int64_t b = 0; b < B; ++b) {
           std::vector<double> z(k.pred.begin() + b * C, k.pred.begin() + (b + 1) * C);
           double s = static_cast<double>(k.weight[b]) / B;
@@ -296,7 +313,7 @@ KERNO_TEST(loss_extreme_inputs_stay_finite) {
   const std::vector<float> w = {1.f, 3.f, 0.5f};
   for (const kerno_backend* be : kt::backends())
     for (const Loss& l : kKinds) {
-      if (l.kind >= KERNO_LOSS_MEAN_SQUARED_ERROR) continue;
+      if (regression(l.kind)) continue;
       bool bin = l.kind == KERNO_LOSS_BINARY_CROSSENTROPY || l.kind == KERNO_LOSS_SIGMOID_CROSSENTROPY;
       const std::vector<float>& t = sparse(l.kind) ? index : (bin ? binary : one_hot);
       Case k{B, C, logits(l.kind) ? big : probs, t, w};
@@ -311,10 +328,10 @@ KERNO_TEST(loss_extreme_inputs_stay_finite) {
     }
 }
 
-// Keras has no label smoothing for the sparse losses or MSE/MAE: kerno ignores the field there.
+// Keras has no label smoothing for the sparse losses or MSE/MAE/Huber: kerno ignores the field there.
 KERNO_TEST(loss_label_smoothing_ignored_where_keras_has_none) {
   const int32_t kinds[] = {KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, KERNO_LOSS_SPARSE_SOFTMAX_CROSSENTROPY,
-                           KERNO_LOSS_MEAN_SQUARED_ERROR, KERNO_LOSS_MEAN_ABSOLUTE_ERROR};
+                           KERNO_LOSS_MEAN_SQUARED_ERROR, KERNO_LOSS_MEAN_ABSOLUTE_ERROR, KERNO_LOSS_HUBER};
   for (const kerno_backend* be : kt::backends())
     for (int32_t kind : kinds) {
       Loss plain{kind, 0.f, "plain"}, smoothed{kind, 0.2f, "smoothed"};
@@ -331,7 +348,7 @@ KERNO_TEST(loss_matches_keras_golden) {
   using namespace kerno_golden;
   for (const kerno_backend* be : kt::backends())
     for (const LossGolden& g : kLosses) {
-      Loss l{g.kind, g.label_smoothing, g.name};
+      Loss l{g.kind, g.label_smoothing, g.name, g.delta};
       Case k{g.B, g.C, std::vector<float>(g.pred, g.pred + g.B * g.C),
              std::vector<float>(g.target, g.target + (g.sparse ? g.B : g.B * g.C)),
              std::vector<float>(g.weight, g.weight + g.B)};
@@ -385,17 +402,25 @@ KERNO_TEST(loss_fused_softmax_crossentropy_matches_keras_on_probabilities) {
 KERNO_TEST(loss_rejects_bad_arguments) {
   float pred[6] = {0.2f, 0.3f, 0.5f, 0.1f, 0.1f, 0.8f}, t[6] = {0, 1, 0, 0, 0, 1}, out[6] = {};
   const kerno_status bad = KERNO_ERR_INVALID_ARGUMENT;
-  kerno_loss_params ok{KERNO_LOSS_CATEGORICAL_CROSSENTROPY, 0.f};
+  kerno_loss_params ok{KERNO_LOSS_CATEGORICAL_CROSSENTROPY, 0.f, 0.f};
   for (const kerno_backend* be : kt::backends()) {
-    for (int32_t kind : {-1, 8, 1000}) {
-      kerno_loss_params p{kind, 0.f};
+    for (int32_t kind : {-1, 9, 1000}) {
+      kerno_loss_params p{kind, 0.f, 1.f};
       KT_CHECK(be->loss_forward(out, pred, t, 2, 3, &p) == bad, "%s: kind %d", be->name, kind);
       KT_CHECK(be->loss_backward(out, pred, t, nullptr, 2, 3, &p) == bad, "%s: backward kind %d", be->name, kind);
     }
     for (float ls : {-0.1f, 1.5f, NAN}) {
-      kerno_loss_params p{KERNO_LOSS_CATEGORICAL_CROSSENTROPY, ls};
+      kerno_loss_params p{KERNO_LOSS_CATEGORICAL_CROSSENTROPY, ls, 1.f};
       KT_CHECK(be->loss_forward(out, pred, t, 2, 3, &p) == bad, "%s: label_smoothing %g", be->name, ls);
     }
+    // Huber's δ must be finite and > 0; the other kinds ignore it (a zeroed struct is fine).
+    for (float delta : {0.f, -1.f, NAN, INFINITY}) {
+      kerno_loss_params p{KERNO_LOSS_HUBER, 0.f, delta};
+      KT_CHECK(be->loss_forward(out, pred, t, 2, 3, &p) == bad, "%s: huber delta %g", be->name, delta);
+      KT_CHECK(be->loss_backward(out, pred, t, nullptr, 2, 3, &p) == bad, "%s: huber backward delta %g", be->name,
+               delta);
+    }
+    KT_CHECK(be->loss_forward(out, pred, t, 2, 3, &ok) == KERNO_OK, "%s: delta 0 outside Huber", be->name);
     KT_CHECK(be->loss_forward(out, pred, t, 2, 3, nullptr) == bad, "%s: NULL params", be->name);
     KT_CHECK(be->loss_forward(out, pred, t, -1, 3, &ok) == bad, "%s: B < 0", be->name);
     KT_CHECK(be->loss_forward(out, pred, t, 2, -3, &ok) == bad, "%s: C < 0", be->name);
@@ -410,7 +435,7 @@ KERNO_TEST(loss_rejects_bad_arguments) {
     // Sparse targets must be integer class indices in [0, C); nothing is written otherwise.
     for (int32_t kind : {KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, KERNO_LOSS_SPARSE_SOFTMAX_CROSSENTROPY})
       for (float idx : {-1.f, 3.f, 1.5f, NAN, INFINITY}) {
-        kerno_loss_params p{kind, 0.f};
+        kerno_loss_params p{kind, 0.f, 1.f};
         float target[2] = {0.f, idx}, loss[2] = {7.f, 7.f}, d[6] = {7, 7, 7, 7, 7, 7};
         KT_CHECK(be->loss_forward(loss, pred, target, 2, 3, &p) == bad, "%s kind %d: index %g", be->name, kind, idx);
         KT_CHECK(be->loss_backward(d, pred, target, nullptr, 2, 3, &p) == bad, "%s kind %d: backward index %g",

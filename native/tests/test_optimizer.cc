@@ -29,6 +29,14 @@ kerno_optimizer_params base(int32_t kind, float lr) {
   return p;
 }
 
+// Keras Nadam's `_u_product` after `step` steps, in float32 as Keras updates it:
+// u ← (u·β1)·(1 − 0.5·0.96^t), starting from 1.
+float nadam_u_product_f32(float beta_1, int64_t step) {
+  float u = 1.f;
+  for (int64_t t = 1; t <= step; ++t) u = (u * beta_1) * (1.f - 0.5f * std::pow(0.96f, static_cast<float>(t)));
+  return u;
+}
+
 struct Case {
   const char* name;
   kerno_optimizer_params p;
@@ -66,6 +74,20 @@ std::vector<Case> cases() {
   p.weight_decay = 0.5f;
   p.amsgrad = 1;
   add("adamw amsgrad large decay", p);
+  p = base(KERNO_OPT_NADAM, 0.01f);
+  p.u_product = nadam_u_product_f32(p.beta_1, 1);
+  add("nadam", p);
+  p.beta_1 = 0.5f;  // u_product falls fast: the two bias-correction terms weigh differently
+  p.beta_2 = 0.9f;
+  p.u_product = nadam_u_product_f32(p.beta_1, 1);
+  p.weight_decay = 0.1f;
+  add("nadam beta 0.5/0.9 weight_decay", p);
+  add("adamax", base(KERNO_OPT_ADAMAX, 0.01f));
+  p = base(KERNO_OPT_ADAMAX, 0.02f);
+  p.beta_1 = 0.8f;
+  p.beta_2 = 0.5f;  // the decayed norm often loses to |g|: both sides of the maximum
+  p.weight_decay = 0.1f;
+  add("adamax beta 0.8/0.5 weight_decay", p);
   return c;
 }
 
@@ -115,6 +137,28 @@ void adam64(const kerno_optimizer_params& p, Ref64& r, size_t i, double g) {
   r.w[i] -= m * alpha / (std::sqrt(vv) + p.epsilon);
 }
 
+// Nadam with Keras's μ schedule u_t = β1·(1 − 0.5·0.96^t) and the exact product Π u_i.
+void nadam64(const kerno_optimizer_params& p, Ref64& r, size_t i, double g) {
+  double b1 = p.beta_1, b2 = p.beta_2, t = static_cast<double>(p.step), prod = 1;
+  for (int64_t k = 1; k <= p.step; ++k) prod *= b1 * (1 - 0.5 * std::pow(0.96, static_cast<double>(k)));
+  double u_t = b1 * (1 - 0.5 * std::pow(0.96, t)), u_next = b1 * (1 - 0.5 * std::pow(0.96, t + 1));
+  double& m = r.s[0][i];
+  double& v = r.s[1][i];
+  m += (g - m) * (1 - b1);
+  v += (g * g - v) * (1 - b2);
+  double m_hat = u_next * m / (1 - prod * u_next) + (1 - u_t) * g / (1 - prod);
+  double v_hat = v / (1 - std::pow(b2, t));
+  r.w[i] -= m_hat * p.learning_rate / (std::sqrt(v_hat) + p.epsilon);
+}
+
+void adamax64(const kerno_optimizer_params& p, Ref64& r, size_t i, double g) {
+  double& m = r.s[0][i];
+  double& u = r.s[1][i];
+  m += (g - m) * (1 - static_cast<double>(p.beta_1));
+  u = std::max(static_cast<double>(p.beta_2) * u, std::fabs(g));
+  r.w[i] -= p.learning_rate * m / ((1 - std::pow(static_cast<double>(p.beta_1), static_cast<double>(p.step))) * (u + p.epsilon));
+}
+
 void step64(const kerno_optimizer_params& p, Ref64& r, const std::vector<float>& g) {
   for (size_t i = 0; i < r.w.size(); ++i) {
     r.w[i] -= r.w[i] * p.weight_decay * p.learning_rate;  // decoupled decay, before the update
@@ -126,6 +170,8 @@ void step64(const kerno_optimizer_params& p, Ref64& r, const std::vector<float>&
         break;
       case KERNO_OPT_RMSPROP: rmsprop64(p, r, i, g[i]); break;
       case KERNO_OPT_ADAM: adam64(p, r, i, g[i]); break;
+      case KERNO_OPT_NADAM: nadam64(p, r, i, g[i]); break;
+      case KERNO_OPT_ADAMAX: adamax64(p, r, i, g[i]); break;
     }
   }
 }
@@ -144,6 +190,7 @@ void run_case(const kerno_backend* be, const Case& c, int64_t n) {
   kerno_optimizer_params p = c.p;
   for (int t = 1; t <= kSteps; ++t) {
     p.step = t;
+    p.u_product = nadam_u_product_f32(p.beta_1, t);  // what the caller tracks (read by Nadam only)
     // A learning-rate change mid-run pins where the rate enters (SGD folds it into the velocity).
     if (t == 3) p.learning_rate *= 0.25f;
     std::vector<float> g = kt::random_vector(n, 100 + t, -1.f, 1.f);
@@ -212,6 +259,13 @@ KERNO_TEST(optimizer_update_rejects_bad_arguments) {
       [](kerno_optimizer_params& p) { p.weight_decay = std::numeric_limits<float>::infinity(); },
       [](kerno_optimizer_params& p) { p.step = 0; },
       [](kerno_optimizer_params& p) { p.beta_1 = std::numeric_limits<float>::quiet_NaN(); },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_ADAMAX + 1; },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_ADAMAX; p.beta_2 = std::numeric_limits<float>::infinity(); },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_ADAMAX; p.step = 0; },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_NADAM; p.u_product = std::numeric_limits<float>::quiet_NaN(); },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_NADAM; p.u_product = 1.5f; },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_NADAM; p.u_product = -0.1f; },
+      [](kerno_optimizer_params& p) { p.kind = KERNO_OPT_NADAM; p.u_product = 0.5f; p.step = 0; },
   };
   std::vector<float> w(4, 1.f), g(4, 1.f), s0(4, 0.f), s1(4, 0.f), s2(4, 0.f);
   for (const kerno_backend* be : kt::backends()) {
@@ -235,6 +289,12 @@ KERNO_TEST(optimizer_update_rejects_bad_arguments) {
              "%s: NULL grad", be->name);
     adam.amsgrad = 1;
     KT_CHECK(call(&adam, 4, s0.data(), s1.data(), nullptr) == bad, "%s: amsgrad without v_hat", be->name);
+    for (int32_t kind : {KERNO_OPT_NADAM, KERNO_OPT_ADAMAX}) {
+      kerno_optimizer_params q = base(kind, 0.1f);
+      q.u_product = 0.5f;
+      KT_CHECK(call(&q, 4, s0.data(), nullptr, nullptr) == bad, "%s: kind %d without slot1", be->name, kind);
+      KT_CHECK(call(&q, 4, nullptr, s1.data(), nullptr) == bad, "%s: kind %d without slot0", be->name, kind);
+    }
     kerno_optimizer_params sgd = base(KERNO_OPT_SGD, 0.1f);
     sgd.momentum = 0.9f;
     KT_CHECK(call(&sgd, 4, nullptr, nullptr, nullptr) == bad, "%s: momentum without velocity", be->name);

@@ -66,6 +66,12 @@ Grads step_grads(int t) {
   return g;
 }
 
+// Nadam's scalar state, tracked by the caller as the TypeScript optimizer does: Keras's float32
+// u ← (u·β1)·(1 − 0.5·0.96^t) from 1, once per step before the update.
+float next_u_product(float u, float beta_1, int step) {
+  return (u * beta_1) * (1.f - 0.5f * std::pow(0.96f, static_cast<float>(step)));
+}
+
 void replay(const kerno_backend* be, const keras_golden::Case& c) {
   using namespace keras_golden;
   std::vector<float> w(kInitial, kInitial + kVarSize[0] + kVarSize[1]);
@@ -73,8 +79,10 @@ void replay(const kerno_backend* be, const keras_golden::Case& c) {
   std::vector<float> slots[3];
   for (int k = 0; k < 3; ++k) slots[k].assign(w.size(), k == 0 ? c.initial_accumulator_value : 0.f);
   kerno_optimizer_params p = c.p;
+  p.u_product = 1.f;
   for (int t = 0; t < kSteps; ++t) {
     p.step = t + 1;
+    p.u_product = next_u_product(p.u_product, p.beta_1, t + 1);
     p.learning_rate = c.learning_rate[t];
     Grads g = step_grads(t);
     clip(be, c, g);

@@ -9,6 +9,7 @@
  * The loops live in src/engine/loops.ts; this file prepares their state and validates arguments.
  */
 import { KernoError, ShapeError, ValueError, expectedMessage } from '../errors.js';
+import { Huber } from '../losses/huber.js';
 import { Loss } from '../losses/loss.js';
 import { getLoss, type LossIdentifier } from '../losses/index.js';
 import { Metric } from '../metrics/metric.js';
@@ -275,7 +276,10 @@ export abstract class Model {
       const loss = compiled.loss;
       const logits = compiled.fused || loss.fromLogits;
       this.#runner = new StepRunner(layers, addon, backend, this.#arena,
-        compiled.optimizer, { kind: loss.nativeKind(logits), labelSmoothing: loss.labelSmoothing, classes: compiled.spec.classes },
+        compiled.optimizer, {
+          kind: loss.nativeKind(logits), labelSmoothing: loss.labelSmoothing, delta: loss instanceof Huber ? loss.delta : 1,
+          classes: compiled.spec.classes,
+        },
         compiled.metrics, compiled.fused);
       this.#plans = new PlanCache(this.#planSpec(compiled.spec.kind === 'sparse' ? 1 : compiled.spec.classes, compiled.fused));
     }

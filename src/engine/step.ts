@@ -37,6 +37,8 @@ export interface LossSetup {
   /** kerno_loss_kind of the kernel to run (logits kind when fused or fromLogits). */
   readonly kind: number;
   readonly labelSmoothing: number;
+  /** Huber's delta (kerno_loss_params.delta); the other kinds ignore it. */
+  readonly delta: number;
   /** Output features per sample (C). */
   readonly classes: number;
 }
@@ -84,7 +86,7 @@ export class StepRunner {
   #batchLoss(plan: Plan, weighted: boolean): number {
     const B = plan.batch, L = this.loss;
     try {
-      this.addon.lossForward(this.backend, plan.loss, plan.lossInput, plan.y, B, L.classes, L.kind, L.labelSmoothing);
+      this.addon.lossForward(this.backend, plan.loss, plan.lossInput, plan.y, B, L.classes, L.kind, L.labelSmoothing, L.delta);
     } catch (e) {
       rethrowNative(e);
     }
@@ -114,7 +116,7 @@ export class StepRunner {
     plan.accumulated.fill(0);
     try {
       this.addon.lossBackward(this.backend, plan.lossGrad, plan.lossInput, plan.y, weighted ? plan.w : null, B, L.classes,
-        L.kind, L.labelSmoothing);
+        L.kind, L.labelSmoothing, L.delta);
       for (let i = n - 1; i >= 0; i--) layers[i].backward(ctx, ios[i], i === n - 1 && this.fused);
       if (arena.regularized.length > 0) arena.addRegularizerGradients();
       if (arena.params.length > 0) this.optimizer.apply(this.#optCtx, arena.params, arena.grads);

@@ -1,10 +1,11 @@
 /**
  * Losses with Keras's names, options and formulas, and `getLoss`, which resolves the names
- * `compile` accepts. Huber is not available yet (the native loss kernel lacks it).
+ * `compile` accepts.
  */
 import { ValueError, expectedMessage } from '../errors.js';
 import { BinaryCrossentropy } from './binaryCrossentropy.js';
 import { CategoricalCrossentropy } from './categoricalCrossentropy.js';
+import { Huber } from './huber.js';
 import { Loss } from './loss.js';
 import { MeanAbsoluteError } from './meanAbsoluteError.js';
 import { MeanSquaredError } from './meanSquaredError.js';
@@ -16,11 +17,12 @@ export { SparseCategoricalCrossentropy, type SparseCategoricalCrossentropyArgs }
 export { BinaryCrossentropy, type BinaryCrossentropyArgs } from './binaryCrossentropy.js';
 export { MeanSquaredError } from './meanSquaredError.js';
 export { MeanAbsoluteError } from './meanAbsoluteError.js';
+export { Huber, type HuberArgs } from './huber.js';
 
 /** Loss names `compile` accepts: Keras's function names in camelCase, and Keras's aliases `mse`, `mae`. */
 export type LossIdentifier =
   | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy'
-  | 'meanSquaredError' | 'meanAbsoluteError' | 'mse' | 'mae';
+  | 'meanSquaredError' | 'meanAbsoluteError' | 'mse' | 'mae' | 'huber';
 
 const FACTORIES: Readonly<Record<LossIdentifier, () => Loss>> = {
   categoricalCrossentropy: () => new CategoricalCrossentropy(),
@@ -30,13 +32,14 @@ const FACTORIES: Readonly<Record<LossIdentifier, () => Loss>> = {
   meanAbsoluteError: () => new MeanAbsoluteError(),
   mse: () => new MeanSquaredError(),
   mae: () => new MeanAbsoluteError(),
+  huber: () => new Huber(),
 };
 
 /** The names `getLoss` accepts. */
 export const lossNames: readonly LossIdentifier[] = Object.freeze(Object.keys(FACTORIES) as LossIdentifier[]);
 
 /**
- * Resolves a loss name (`'categoricalCrossentropy'`, `'mse'`...) to a new loss with Keras's
+ * Resolves a loss name (`'categoricalCrossentropy'`, `'mse'`, `'huber'`...) to a new loss with Keras's
  * defaults, or returns a Loss instance as it is.
  *
  * @param where - Names the argument in error messages. Defaults to `compile: option "loss"`.

@@ -1,5 +1,5 @@
 /**
- * What SGD, Adagrad, RMSprop and Adam share: option validation, Keras's gradient clipping and one
+ * What SGD, Adagrad, RMSprop, Adam, Nadam and Adamax share: option validation, Keras's gradient clipping and one
  * fused native update (`optimizer_update` in kernels.h) over the whole parameter arena.
  *
  * A step follows keras/src/optimizers/base_optimizer.py: clip (clipnorm per weight, or
@@ -124,6 +124,14 @@ export abstract class FusedOptimizer extends Optimizer {
   /** The slot buffers this configuration uses, in kernels.h order (null: unused). */
   protected abstract slotSpecs(): readonly (SlotSpec | null)[];
 
+  /**
+   * Scalar state for step `step` (1-based), passed as kerno_optimizer_params.u_product: Nadam's
+   * running product; the other rules read nothing there. Must not allocate (called every step).
+   */
+  protected stepScalar(_step: number): number {
+    return 0;
+  }
+
   build(segments: readonly ArenaSegment[], total: number): void {
     const c = this.check.className;
     if (!Number.isSafeInteger(total) || total < 0)
@@ -158,8 +166,9 @@ export abstract class FusedOptimizer extends Optimizer {
     const addon = ctx.addon, backend = ctx.backend, p = this.params, slots = this.slotBuffers;
     try {
       this.clip(ctx, grads);
+      const step = this.iterations + 1;
       addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum, p.nesterov,
-        p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, this.iterations + 1);
+        p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step));
     } catch (e) {
       rethrowNative(e);
     }

@@ -2,13 +2,14 @@
  * Optimizers with Keras 3's names, defaults and update rules, learning-rate schedules, and
  * `getOptimizer`, which resolves the names `compile` accepts.
  *
- * Each step is one fused native update over the model's flat parameter arena. Nadam and Adamax
- * are not available yet (the native kernel lacks their update rules).
+ * Each step is one fused native update over the model's flat parameter arena.
  */
 import { ValueError, expectedMessage } from '../errors.js';
 import { Adagrad } from './adagrad.js';
 import { Adam } from './adam.js';
+import { Adamax } from './adamax.js';
 import { AdamW } from './adamw.js';
+import { Nadam } from './nadam.js';
 import { Optimizer } from './optimizer.js';
 import { RMSprop } from './rmsprop.js';
 import { SGD } from './sgd.js';
@@ -19,6 +20,8 @@ export { Adagrad, type AdagradArgs } from './adagrad.js';
 export { RMSprop, type RMSpropArgs } from './rmsprop.js';
 export { Adam, type AdamArgs } from './adam.js';
 export { AdamW, type AdamWArgs } from './adamw.js';
+export { Nadam, type NadamArgs } from './nadam.js';
+export { Adamax, type AdamaxArgs } from './adamax.js';
 export * as schedules from './schedules.js';
 export {
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay,
@@ -26,7 +29,7 @@ export {
 } from './schedules.js';
 
 /** Optimizer names `compile` accepts (Keras's), each with Keras's defaults. */
-export type OptimizerIdentifier = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
+export type OptimizerIdentifier = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'nadam' | 'adamax';
 
 const FACTORIES: Readonly<Record<OptimizerIdentifier, () => Optimizer>> = {
   sgd: () => new SGD(),
@@ -34,14 +37,17 @@ const FACTORIES: Readonly<Record<OptimizerIdentifier, () => Optimizer>> = {
   adamw: () => new AdamW(),
   rmsprop: () => new RMSprop(),
   adagrad: () => new Adagrad(),
+  nadam: () => new Nadam(),
+  adamax: () => new Adamax(),
 };
 
 /** The names `getOptimizer` accepts. */
 export const optimizerNames: readonly OptimizerIdentifier[] = Object.freeze(Object.keys(FACTORIES) as OptimizerIdentifier[]);
 
 /**
- * Resolves an optimizer name (`'sgd'`, `'adam'`, `'adamw'`, `'rmsprop'`, `'adagrad'`, as Keras's
- * `compile`) to a new optimizer with Keras's defaults, or returns an Optimizer instance as it is.
+ * Resolves an optimizer name (`'sgd'`, `'adam'`, `'adamw'`, `'rmsprop'`, `'adagrad'`, `'nadam'`,
+ * `'adamax'`, as Keras's `compile`) to a new optimizer with Keras's defaults, or returns an
+ * Optimizer instance as it is.
  *
  * @param where - Names the argument in error messages. Defaults to `compile: option "optimizer"`.
  * @throws ValueError listing the valid names for anything else.

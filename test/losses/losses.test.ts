@@ -21,6 +21,7 @@ describe('getLoss', () => {
     ['mse', 'MeanSquaredError', 'mean_squared_error', 'elementwise', undefined, [6]],
     ['meanAbsoluteError', 'MeanAbsoluteError', 'mean_absolute_error', 'elementwise', undefined, [7]],
     ['mae', 'MeanAbsoluteError', 'mean_absolute_error', 'elementwise', undefined, [7]],
+    ['huber', 'Huber', 'huber_loss', 'elementwise', undefined, [8]],
   ] as const)('%s → %s (%s, %s targets, fuses with %s, kinds %j)', (id, cls, name, target, fuses, kinds) => {
     const l = getLoss(id);
     expect([l.className, l.name, l.targetKind, l.fusesWith(), l.fromLogits, l.labelSmoothing])
@@ -33,10 +34,10 @@ describe('getLoss', () => {
   it('returns instances as they are and lists the valid names for unknown ones', () => {
     const l = new BinaryCrossentropy({ fromLogits: true });
     expect(getLoss(l)).toBe(l);
-    expect(() => getLoss('huber' as never)).toThrow(ValueError);
+    expect(() => getLoss('huberLoss' as never)).toThrow(ValueError);
     expect(() => getLoss('categorical_crossentropy' as never))
-      .toThrow(/compile: option "loss" expected a Loss or one of 'categoricalCrossentropy', .*'mse', 'mae'/);
-    expect(lossNames).toHaveLength(7);
+      .toThrow(/compile: option "loss" expected a Loss or one of 'categoricalCrossentropy', .*'mse', 'mae', 'huber'/);
+    expect(lossNames).toHaveLength(8);
   });
 });
 

@@ -167,10 +167,10 @@ describe('raw domain checks that protect memory', () => {
   });
 
   it('loss and optimizer kinds decide buffer sizes, so unknown ones are refused', () => {
-    expectThrow(() => addon.lossForward(0, f(2), f(6), f(6), 2, 3, 8, 0), RangeError, /"kind" expected a loss kind in \[0, 7\]/);
+    expectThrow(() => addon.lossForward(0, f(2), f(6), f(6), 2, 3, 9, 0), RangeError, /"kind" expected a loss kind in \[0, 8\]/);
     expectThrow(() => addon.lossForward(0, f(2), f(6), f(6), 2, 3, -1, 0), RangeError, /"kind"/);
     const opt = (kind: number) => [0, f(4), f(4), f(4), f(4), f(4), kind, 0.1, 0, 0, 0, 0.9, 0, 0.9, 0.999, 0, 1e-7, 1] as const;
-    expectThrow(() => addon.optimizerUpdate(...opt(4)), RangeError, /"kind" expected an optimizer kind in \[0, 3\]/);
+    expectThrow(() => addon.optimizerUpdate(...opt(6)), RangeError, /"kind" expected an optimizer kind in \[0, 5\]/);
   });
 
   it('optimizer slots the update uses must be present', () => {

@@ -16,6 +16,7 @@ interface ActivationCase { name: string; kind: string; alpha: number; y: number[
 interface LossCase {
   name: string; kind: string; label_smoothing: number; B: number; C: number; sparse: boolean;
   target: number[]; pred: number[]; weight: number[]; loss: number[]; grad_weighted: number[]; grad_unweighted: number[];
+  /** Huber cases only. */ delta?: number;
 }
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/keras_golden_activation_loss.json', import.meta.url), 'utf8')) as {
@@ -40,6 +41,7 @@ const LOSSES: Record<string, LossName> = {
   KERNO_LOSS_SIGMOID_CROSSENTROPY: 'sigmoidCrossentropy',
   KERNO_LOSS_MEAN_SQUARED_ERROR: 'meanSquaredError',
   KERNO_LOSS_MEAN_ABSOLUTE_ERROR: 'meanAbsoluteError',
+  KERNO_LOSS_HUBER: 'huber',
 };
 
 describe(`Keras ${golden.keras} golden activations and losses`, () => {
@@ -64,7 +66,7 @@ describe(`Keras ${golden.keras} golden activations and losses`, () => {
       const kind = LOSSES[c.kind];
       const args = {
         pred: Float32Array.from(c.pred), target: Float32Array.from(c.target), batch: c.B, classes: c.C,
-        labelSmoothing: c.label_smoothing, backend: index,
+        labelSmoothing: c.label_smoothing, delta: c.delta, backend: index,
       };
       expect(c.target.length).toBe(c.sparse ? c.B : c.B * c.C);
       expectClose(lossForward(kind, args), c.loss, 1e-6, 2e-5, `${c.name} loss`);

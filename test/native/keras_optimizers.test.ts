@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type OptimizerName, clipByValue, optimizerUpdate, requiredSlots, scale, sumSquares } from '../../src/native.js';
+import { Nadam } from '../../src/optimizers/nadam.js';
 import { expectClose, hostBackends } from './helpers.js';
 
 interface GoldenCase {
   name: string;
-  optimizer: 'SGD' | 'Adagrad' | 'RMSprop' | 'Adam' | 'AdamW';
+  optimizer: 'SGD' | 'Adagrad' | 'RMSprop' | 'Adam' | 'AdamW' | 'Nadam' | 'Adamax';
   config: Record<string, number | boolean | null>;
   learning_rate_per_step: number[];
   initial: number[][];
@@ -27,7 +28,7 @@ const golden = JSON.parse(readFileSync(new URL('../fixtures/keras_optimizers_gol
 };
 
 const KIND: Record<GoldenCase['optimizer'], OptimizerName> = {
-  SGD: 'sgd', Adagrad: 'adagrad', RMSprop: 'rmsprop', Adam: 'adam', AdamW: 'adam',
+  SGD: 'sgd', Adagrad: 'adagrad', RMSprop: 'rmsprop', Adam: 'adam', AdamW: 'adam', Nadam: 'nadam', Adamax: 'adamax',
 };
 
 const num = (c: GoldenCase, key: string, fallback: number): number => {
@@ -54,7 +55,7 @@ function clip(c: GoldenCase, grads: Float32Array[], backend: number): void {
 describe(`Keras ${golden.keras_version} optimizer golden values`, () => {
   it('has the cases this suite expects', () => {
     expect(golden.cases.length).toBeGreaterThanOrEqual(10);
-    expect(new Set(golden.cases.map((c) => c.optimizer))).toEqual(new Set(['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW']));
+    expect(new Set(golden.cases.map((c) => c.optimizer))).toEqual(new Set(['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW', 'Nadam', 'Adamax']));
   });
 
   describe.each(hostBackends)('on $name', ({ index }) => {
@@ -80,7 +81,8 @@ describe(`Keras ${golden.keras_version} optimizer golden values`, () => {
         clip(c, grads, index);
         vars.forEach((param, i) => {
           optimizerUpdate(kind, { ...params, learningRate: c.learning_rate_per_step[t], param, grad: grads[i],
-            slots: slots[i], step: t + 1, backend: index });
+            slots: slots[i], step: t + 1, uProduct: kind === 'nadam' ? Nadam.uProductAt(params.beta1, t + 1) : undefined,
+            backend: index });
         });
         vars.forEach((param, i) => expectClose(param, c.params[t][i], 2e-6, 1e-5, `${c.name} step ${t + 1} variable ${i}`));
       }

@@ -43,6 +43,8 @@ const REFERENCE: Record<LossName, (p: number[], t: number[], ls: number) => numb
     mean(smoothBin(t, ls).map((tc, c) => Math.max(z[c], 0) - z[c] * tc + Math.log1p(Math.exp(-Math.abs(z[c]))))),
   meanSquaredError: (p, t) => mean(p.map((v, c) => (v - t[c]) ** 2)),
   meanAbsoluteError: (p, t) => mean(p.map((v, c) => Math.abs(v - t[c]))),
+  // Keras's default delta = 1 (the wrapper's default too).
+  huber: (p, t) => mean(p.map((v, c) => { const e = Math.abs(v - t[c]); return e <= 1 ? 0.5 * e * e : e - 0.5; })),
 };
 
 const SPARSE = new Set<LossName>(['sparseCategoricalCrossentropy', 'sparseSoftmaxCrossentropy']);
@@ -52,10 +54,13 @@ const SMOOTHABLE = ['categoricalCrossentropy', 'softmaxCrossentropy', 'binaryCro
 /** Predictions and targets a loss of this kind expects, away from clips and kinks. */
 function data(kind: LossName, seed: number): { pred: Float32Array; target: Float32Array } {
   const labels = Float32Array.from({ length: B }, (_, i) => (i * 3 + seed) % C);
-  if (kind === 'meanSquaredError' || kind === 'meanAbsoluteError') {
+  if (kind === 'meanSquaredError' || kind === 'meanAbsoluteError' || kind === 'huber') {
     const pred = rand(B * C, seed, -2, 2), target = rand(B * C, seed + 1, -2, 2);
-    // MAE has a kink at pred = target: keep them at least 0.05 apart.
-    for (let i = 0; i < pred.length; i++) if (Math.abs(pred[i] - target[i]) < 0.05) pred[i] = target[i] + 0.05;
+    // MAE has a kink at pred = target, Huber at |pred − target| = 1: keep 0.05 away from both.
+    for (let i = 0; i < pred.length; i++) {
+      if (Math.abs(pred[i] - target[i]) < 0.05) pred[i] = target[i] + 0.05;
+      if (Math.abs(Math.abs(pred[i] - target[i]) - 1) < 0.05) pred[i] = target[i] + 0.5;
+    }
     return { pred, target };
   }
   let pred: Float32Array;

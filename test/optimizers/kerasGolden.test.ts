@@ -8,13 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  Adagrad, Adam, AdamW, type ArenaSegment, type Optimizer, RMSprop, SGD,
+  Adagrad, Adam, Adamax, AdamW, type ArenaSegment, Nadam, type Optimizer, RMSprop, SGD,
 } from '../../src/optimizers/index.js';
 import { ctxFor, expectClose, hostBackends } from './helpers.js';
 
 interface GoldenCase {
   name: string;
-  optimizer: 'SGD' | 'Adagrad' | 'RMSprop' | 'Adam' | 'AdamW';
+  optimizer: 'SGD' | 'Adagrad' | 'RMSprop' | 'Adam' | 'AdamW' | 'Nadam' | 'Adamax';
   config: Record<string, number | boolean | null>;
   learning_rate_per_step: number[];
   initial: number[][];
@@ -45,12 +45,14 @@ function make(c: GoldenCase): Optimizer {
     case 'RMSprop': return new RMSprop({ ...common, rho: opt(c, 'rho'), momentum: opt(c, 'momentum'), epsilon: opt(c, 'epsilon'), centered: c.config.centered === true });
     case 'Adam': return new Adam({ ...common, beta1: opt(c, 'beta_1'), beta2: opt(c, 'beta_2'), epsilon: opt(c, 'epsilon'), amsgrad: c.config.amsgrad === true });
     case 'AdamW': return new AdamW({ ...common, beta1: opt(c, 'beta_1'), beta2: opt(c, 'beta_2'), epsilon: opt(c, 'epsilon'), amsgrad: c.config.amsgrad === true });
+    case 'Nadam': return new Nadam({ ...common, beta1: opt(c, 'beta_1'), beta2: opt(c, 'beta_2'), epsilon: opt(c, 'epsilon') });
+    case 'Adamax': return new Adamax({ ...common, beta1: opt(c, 'beta_1'), beta2: opt(c, 'beta_2'), epsilon: opt(c, 'epsilon') });
   }
 }
 
 describe(`optimizer classes against Keras ${golden.keras_version}`, () => {
   it('covers every optimizer class and clipping mode', () => {
-    expect(new Set(golden.cases.map((c) => c.optimizer))).toEqual(new Set(['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW']));
+    expect(new Set(golden.cases.map((c) => c.optimizer))).toEqual(new Set(['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW', 'Nadam', 'Adamax']));
     for (const k of ['clipnorm', 'clipvalue', 'global_clipnorm'])
       expect(golden.cases.some((c) => typeof c.config[k] === 'number'), k).toBe(true);
   });

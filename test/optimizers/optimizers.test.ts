@@ -15,6 +15,8 @@ describe('Keras 3 defaults', () => {
     ['adamw', 'AdamW', { learningRate: 0.001, weightDecay: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false }],
     ['rmsprop', 'RMSprop', { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false }],
     ['adagrad', 'Adagrad', { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 }],
+    ['nadam', 'Nadam', { learningRate: 0.001, weightDecay: null, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }],
+    ['adamax', 'Adamax', { learningRate: 0.001, weightDecay: null, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }],
   ] as const)('getOptimizer(%j) is %s with Keras defaults', (name, className, config) => {
     const o = getOptimizer(name);
     expect(o.className).toBe(className);
@@ -29,10 +31,10 @@ describe('Keras 3 defaults', () => {
   });
 
   it('rejects an unknown name listing the valid ones', () => {
-    expect(() => getOptimizer('nadam' as never)).toThrow(ValueError);
-    expect(() => getOptimizer('Adam' as never)).toThrow(/'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'/);
+    expect(() => getOptimizer('ftrl' as never)).toThrow(ValueError);
+    expect(() => getOptimizer('Adam' as never)).toThrow(/'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam', 'adamax'/);
     expect(() => getOptimizer('toString' as never)).toThrow(/compile: option "optimizer" expected/);
-    expect(optimizerNames).toEqual(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']);
+    expect(optimizerNames).toEqual(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam', 'adamax']);
   });
 });
 
