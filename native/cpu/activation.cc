@@ -10,13 +10,13 @@
 //  - softplus' = sigmoid(x); silu' = s(1 + x(1−s)) with s = sigmoid(x).
 //
 // The reference (`ref_*`) evaluates these with <cmath>. The fast version (`cpu_*`) uses
-// branch-free float approximations (below) so GCC vectorises the loops, and splits large arrays
-// over the thread pool. Both saturate cleanly: ±300 gives no NaN or Inf anywhere.
+// branch-free float approximations (below and in vmath.h) so GCC vectorises the loops, and splits
+// large arrays over the thread pool. Both saturate cleanly: ±300 gives no NaN or Inf anywhere.
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "cpu/ops.h"
+#include "cpu/vmath.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
@@ -24,50 +24,8 @@ namespace {
 
 // ---------------------------------------------------------------- vectorisable float maths
 // Each is accurate to a few ulp and written without branches or libm calls, because one libm
-// call in a loop stops GCC from vectorising it.
-
-inline float bits_to_float(int32_t i) {
-  float f;
-  std::memcpy(&f, &i, sizeof f);
-  return f;
-}
-inline int32_t float_to_bits(float f) {
-  int32_t i;
-  std::memcpy(&i, &f, sizeof i);
-  return i;
-}
-
-// A select whose both values are computed first. GCC will not if-convert a `c ? x : a*x` whose
-// arm holds a floating-point op (under its default -ftrapping-math that op might trap), and the
-// branch then blocks vectorisation; going through integer bit masks keeps both arms unconditional.
-inline float pick(bool c, float a, float b) {
-  int32_t m = -static_cast<int32_t>(c);
-  return bits_to_float((float_to_bits(a) & m) | (float_to_bits(b) & ~m));
-}
-
-// exp(x): Cephes expf polynomial after reducing x by n·ln2. The input is clamped to where the
-// result is between 0 and +Inf so n stays small, and 2^n is applied in two halves so both
-// overflow (Inf) and gradual underflow come out right. NaN propagates.
-inline float fast_exp(float x) {
-  float xc = pick(x > -104.f, x, -104.f);
-  xc = pick(xc < 89.f, xc, 89.f);
-  // Round-to-nearest via the 1.5·2^23 trick: floor/rint would need SSE4.1 to vectorise.
-  const float kShift = 12582912.f;
-  float t = xc * 1.44269504088896341f + kShift;
-  int32_t n = float_to_bits(t) - float_to_bits(kShift);
-  float fn = t - kShift;
-  float r = xc - fn * 0.693359375f + fn * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.f;
-  int32_t n1 = n >> 1, n2 = n - n1;
-  float y = p * bits_to_float((n1 + 127) << 23) * bits_to_float((n2 + 127) << 23);
-  return pick(x != x, x, y);
-}
+// call in a loop stops GCC from vectorising it. They build on vmath.h (fast_exp, pick), which
+// softmax.cc shares.
 
 inline float fast_sigmoid(float x) { return 1.f / (1.f + fast_exp(-x)); }
 

@@ -66,6 +66,23 @@ void row_op(Op op, float* dst, const float* src, const kerno_pad2d_params& p, co
   }
 }
 
+// Scalar reference of the interior map: after the argument checks, calls f(small, big) for every
+// element of the smaller tensor, with its flat index there and the flat index of the same element
+// inside the larger tensor's interior. Padding's backward and cropping's forward and backward are
+// this one map with a different assignment.
+template <class F>
+kerno_status ref_interior(const void* dst, const void* src, const kerno_pad2d_params* p, F&& f) {
+  kerno_status s = check_pad(dst, src, p);
+  if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
+  const PadGeom g(*p);
+  for (int64_t b = 0; b < p->B; ++b)
+    for (int64_t h = 0; h < p->H; ++h)
+      for (int64_t w = 0; w < p->W; ++w)
+        for (int64_t c = 0; c < p->C; ++c)
+          f(((b * p->H + h) * p->W + w) * p->C + c, ((b * g.PH + h + p->top) * g.PW + w + p->left) * p->C + c);
+  return KERNO_OK;
+}
+
 kerno_status pad_family(Op op, float* dst, const float* src, const kerno_pad2d_params* p) {
   kerno_status s = check_pad(dst, src, p);
   if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
@@ -98,41 +115,15 @@ kerno_status ref_zero_pad2d_forward(float* out, const float* inp, const kerno_pa
 }
 
 kerno_status ref_zero_pad2d_backward(float* dinp, const float* dout, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(dinp, dout, p);
-  if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
-  const PadGeom g(*p);
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t h = 0; h < p->H; ++h)
-      for (int64_t w = 0; w < p->W; ++w)
-        for (int64_t c = 0; c < p->C; ++c)
-          dinp[((b * p->H + h) * p->W + w) * p->C + c] +=
-              dout[((b * g.PH + h + p->top) * g.PW + w + p->left) * p->C + c];
-  return KERNO_OK;
+  return ref_interior(dinp, dout, p, [&](int64_t small, int64_t big) { dinp[small] += dout[big]; });
 }
 
 kerno_status ref_crop2d_forward(float* out, const float* inp, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(out, inp, p);
-  if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
-  const PadGeom g(*p);
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t h = 0; h < p->H; ++h)
-      for (int64_t w = 0; w < p->W; ++w)
-        for (int64_t c = 0; c < p->C; ++c)
-          out[((b * p->H + h) * p->W + w) * p->C + c] = inp[((b * g.PH + h + p->top) * g.PW + w + p->left) * p->C + c];
-  return KERNO_OK;
+  return ref_interior(out, inp, p, [&](int64_t small, int64_t big) { out[small] = inp[big]; });
 }
 
 kerno_status ref_crop2d_backward(float* dinp, const float* dout, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(dinp, dout, p);
-  if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
-  const PadGeom g(*p);
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t h = 0; h < p->H; ++h)
-      for (int64_t w = 0; w < p->W; ++w)
-        for (int64_t c = 0; c < p->C; ++c)
-          dinp[((b * g.PH + h + p->top) * g.PW + w + p->left) * p->C + c] +=
-              dout[((b * p->H + h) * p->W + w) * p->C + c];
-  return KERNO_OK;
+  return ref_interior(dinp, dout, p, [&](int64_t small, int64_t big) { dinp[big] += dout[small]; });
 }
 
 kerno_status ref_upsample2d_forward(float* out, const float* inp, int64_t B, int64_t H, int64_t W, int64_t C,

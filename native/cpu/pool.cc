@@ -8,9 +8,9 @@
 //
 // Ties: max pooling routes the gradient to the FIRST maximum in window scan order (rows, then
 // columns), which is what TensorFlow's CPU MaxPoolGrad does (checked with TF 2.21: a 2×2 window
-// [[1,3],[3,2]] sends its gradient to the 3 at (0,1) only). Global max pooling also routes to the
-// first maximum over S; NOTE TensorFlow's reduce_max gradient instead splits dout evenly among
-// tied maxima (2 ties → 0.5 each). The two agree whenever the maximum is unique.
+// [[1,3],[3,2]] sends its gradient to the 3 at (0,1) only). Global max pooling instead splits dout
+// evenly among tied maxima over S (2 ties → 0.5 each), as TensorFlow's reduce_max gradient does
+// for Keras's GlobalMaxPooling2D. The two agree whenever the maximum is unique.
 //
 // The fast versions keep channels innermost so GCC vectorises every loop over C, and thread over
 // (batch × output rows) for forward, and over (batch × channel blocks) for backward, where
@@ -58,14 +58,27 @@ inline Span span(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t n) {
   return {std::max<int64_t>(s, 0), std::min(s + k, n)};
 }
 
+// In-bounds taps of a window: the divisor of average pooling.
+inline float taps(Span sh, Span sw) { return static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo)); }
+
 bool empty_pool(const kerno_conv2d_params* p) { return p->B == 0 || p->C == 0 || p->OH == 0 || p->OW == 0; }
 
 // ---------------------------------------------------------------- scalar reference
 
-// Flat index into inp (B,H,W,C) of the first maximum of window (b, oh, ow) in channel c.
-int64_t ref_argmax(const float* inp, const kerno_conv2d_params& p, int64_t b, int64_t oh, int64_t ow,
-                   int64_t c) {
-  Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H), sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
+// Calls f(b, o, sh, sw) for every output position (b, oh, ow) in order: o is the flat index of
+// out (B,OH,OW,C) at channel 0, sh × sw the window's in-bounds taps. The four windowed references
+// differ only in what they do per window.
+template <class F>
+void for_each_window(const kerno_conv2d_params& p, F&& f) {
+  for (int64_t b = 0; b < p.B; ++b)
+    for (int64_t oh = 0; oh < p.OH; ++oh)
+      for (int64_t ow = 0; ow < p.OW; ++ow)
+        f(b, ((b * p.OH + oh) * p.OW + ow) * p.C, span(oh, p.stride_h, p.pad_top, p.KH, p.H),
+          span(ow, p.stride_w, p.pad_left, p.KW, p.W));
+}
+
+// Flat index into inp (B,H,W,C) of the first maximum of image b's window sh × sw in channel c.
+int64_t ref_argmax(const float* inp, const kerno_conv2d_params& p, int64_t b, Span sh, Span sw, int64_t c) {
   int64_t best = -1;
   for (int64_t h = sh.lo; h < sh.hi; ++h)
     for (int64_t w = sw.lo; w < sw.hi; ++w) {
@@ -80,11 +93,9 @@ int64_t ref_argmax(const float* inp, const kerno_conv2d_params& p, int64_t b, in
 kerno_status ref_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
   kerno_status s = check_pool(out, inp, p);
   if (s != KERNO_OK || empty_pool(p)) return s;
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t oh = 0; oh < p->OH; ++oh)
-      for (int64_t ow = 0; ow < p->OW; ++ow)
-        for (int64_t c = 0; c < p->C; ++c)
-          out[((b * p->OH + oh) * p->OW + ow) * p->C + c] = inp[ref_argmax(inp, *p, b, oh, ow, c)];
+  for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
+    for (int64_t c = 0; c < p->C; ++c) out[o + c] = inp[ref_argmax(inp, *p, b, sh, sw, c)];
+  });
   return KERNO_OK;
 }
 
@@ -93,48 +104,38 @@ kerno_status ref_max_pool2d_backward(float* dinp, const float* dout, const float
   kerno_status s = check_pool(dinp, dout, p);
   if (s != KERNO_OK || empty_pool(p)) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t oh = 0; oh < p->OH; ++oh)
-      for (int64_t ow = 0; ow < p->OW; ++ow)
-        for (int64_t c = 0; c < p->C; ++c)
-          dinp[ref_argmax(inp, *p, b, oh, ow, c)] += dout[((b * p->OH + oh) * p->OW + ow) * p->C + c];
+  for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
+    for (int64_t c = 0; c < p->C; ++c) dinp[ref_argmax(inp, *p, b, sh, sw, c)] += dout[o + c];
+  });
   return KERNO_OK;
 }
 
 kerno_status ref_avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
   kerno_status s = check_pool(out, inp, p);
   if (s != KERNO_OK || empty_pool(p)) return s;
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t oh = 0; oh < p->OH; ++oh)
-      for (int64_t ow = 0; ow < p->OW; ++ow) {
-        Span sh = span(oh, p->stride_h, p->pad_top, p->KH, p->H);
-        Span sw = span(ow, p->stride_w, p->pad_left, p->KW, p->W);
-        float n = static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo));
-        for (int64_t c = 0; c < p->C; ++c) {
-          float acc = 0.f;
-          for (int64_t h = sh.lo; h < sh.hi; ++h)
-            for (int64_t w = sw.lo; w < sw.hi; ++w) acc += inp[((b * p->H + h) * p->W + w) * p->C + c];
-          out[((b * p->OH + oh) * p->OW + ow) * p->C + c] = acc / n;
-        }
-      }
+  for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
+    const float n = taps(sh, sw);
+    for (int64_t c = 0; c < p->C; ++c) {
+      float acc = 0.f;
+      for (int64_t h = sh.lo; h < sh.hi; ++h)
+        for (int64_t w = sw.lo; w < sw.hi; ++w) acc += inp[((b * p->H + h) * p->W + w) * p->C + c];
+      out[o + c] = acc / n;
+    }
+  });
   return KERNO_OK;
 }
 
 kerno_status ref_avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p) {
   kerno_status s = check_pool(dinp, dout, p);
   if (s != KERNO_OK || empty_pool(p)) return s;
-  for (int64_t b = 0; b < p->B; ++b)
-    for (int64_t oh = 0; oh < p->OH; ++oh)
-      for (int64_t ow = 0; ow < p->OW; ++ow) {
-        Span sh = span(oh, p->stride_h, p->pad_top, p->KH, p->H);
-        Span sw = span(ow, p->stride_w, p->pad_left, p->KW, p->W);
-        float n = static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo));
-        for (int64_t c = 0; c < p->C; ++c) {
-          float g = dout[((b * p->OH + oh) * p->OW + ow) * p->C + c] / n;
-          for (int64_t h = sh.lo; h < sh.hi; ++h)
-            for (int64_t w = sw.lo; w < sw.hi; ++w) dinp[((b * p->H + h) * p->W + w) * p->C + c] += g;
-        }
-      }
+  for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
+    const float n = taps(sh, sw);
+    for (int64_t c = 0; c < p->C; ++c) {
+      float g = dout[o + c] / n;
+      for (int64_t h = sh.lo; h < sh.hi; ++h)
+        for (int64_t w = sw.lo; w < sw.hi; ++w) dinp[((b * p->H + h) * p->W + w) * p->C + c] += g;
+    }
+  });
   return KERNO_OK;
 }
 
@@ -216,7 +217,7 @@ void pool_row(float* out, const float* inp, const kerno_conv2d_params& p, int64_
         }
       }
     if (!kMax) {
-      const float n = static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo));
+      const float n = taps(sh, sw);
       for (int64_t c = 0; c < C; ++c) o[c] /= n;
     }
   }
@@ -284,7 +285,7 @@ void avg_back_block(float* dinp, const float* dout, const kerno_conv2d_params& p
     Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H);
     for (int64_t ow = 0; ow < p.OW; ++ow) {
       Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
-      const float cnt = static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo));
+      const float cnt = taps(sh, sw);
       const float* d = dout + ((b * p.OH + oh) * p.OW + ow) * p.C + c0;
       for (int64_t c = 0; c < n; ++c) g[c] = d[c] / cnt;
       for (int64_t h = sh.lo; h < sh.hi; ++h)

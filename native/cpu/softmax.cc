@@ -4,13 +4,13 @@
 // finite distribution. A NaN anywhere in a row makes the whole row NaN, as in TensorFlow.
 // Backward uses the forward output y: dinp += y ⊙ (dout − Σ_c dout·y).
 //
-// The fast version vectorises the row loops (its own branch-free exp, sums over 8 independent
-// lanes) and splits rows over the pool.
+// The fast version vectorises the row loops (the branch-free exp of vmath.h, sums over 8
+// independent lanes) and splits rows over the pool.
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "cpu/ops.h"
+#include "cpu/vmath.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
@@ -36,44 +36,6 @@ void ref_row_forward(float* y, const float* x, int64_t C) {
 }
 
 // ---------------------------------------------------------------- fast row kernels
-inline float bits_to_float(int32_t i) {
-  float f;
-  std::memcpy(&f, &i, sizeof f);
-  return f;
-}
-inline int32_t float_to_bits(float f) {
-  int32_t i;
-  std::memcpy(&i, &f, sizeof i);
-  return i;
-}
-// A select computed with integer masks: GCC keeps both arms unconditional and vectorises
-// (a `?:` would stay a branch under -ftrapping-math). Same helper as activation.cc.
-inline float pick(bool c, float a, float b) {
-  int32_t m = -static_cast<int32_t>(c);
-  return bits_to_float((float_to_bits(a) & m) | (float_to_bits(b) & ~m));
-}
-
-// exp(x) for x <= 0 (x − max): Cephes expf polynomial, ~1 ulp, flushes below e^-87 to zero.
-// Same algorithm as activation.cc's fast_exp restricted to the non-positive half.
-inline float exp_nonpos(float x) {
-  float xc = pick(x > -87.f, x, -87.f);
-  const float kShift = 12582912.f;  // 1.5·2^23: adding it rounds to an integer
-  float t = xc * 1.44269504088896341f + kShift;
-  int32_t n = float_to_bits(t) - float_to_bits(kShift);
-  float fn = t - kShift;
-  float r = xc - fn * 0.693359375f + fn * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.f;
-  float y = p * bits_to_float((n + 127) << 23);
-  y = pick(x > -87.f, y, 0.f);
-  return pick(x != x, x, y);
-}
-
 constexpr int kLanes = 8;
 
 // max over x (C), ignoring NaNs (they still poison the row through exp(NaN − max)).
@@ -105,7 +67,7 @@ float row_sum(const float* x, int64_t C) {
 // with a vector epilogue too (rows are often 10 long, where a scalar tail would dominate).
 void fast_row_forward(float* y, const float* x, int64_t C) {
   float m = row_max(x, C);
-  for (int64_t c = 0; c < C; ++c) y[c] = exp_nonpos(x[c] - m);
+  for (int64_t c = 0; c < C; ++c) y[c] = fast_exp_nonpos(x[c] - m);
   float inv = 1.f / row_sum(y, C);
   for (int64_t c = 0; c < C; ++c) y[c] *= inv;
 }

@@ -1,6 +1,7 @@
 /**
  * Keras activation names (camelCase) → native activation kinds, and the activation "tail" that
- * Dense and the convolutions run after their linear part.
+ * Dense and the convolutions run after their linear part (with the bias and activation options
+ * they share).
  *
  * Parameters are those of the Keras activation functions called by name: `leakyRelu` uses
  * `keras.activations.leaky_relu`'s negative_slope 0.2 (the LeakyReLU layer has its own 0.3),
@@ -9,7 +10,8 @@
  */
 import { ValueError, expectedMessage } from '../errors.js';
 import type { ActivationName } from '../native.js';
-import type { RunContext } from '../engine/layer.js';
+import type { LayerGradIO, LayerIO, RunContext } from '../engine/layer.js';
+import { type InitializerLike, type Named, type RegularizerLike, type WorkspaceViews, optionWhere } from './common.js';
 
 /** An activation by Keras name in camelCase. `'swish'` is Keras's alias of `'silu'`. */
 export type ActivationIdentifier = ActivationName | 'softmax';
@@ -63,17 +65,79 @@ export function fusable(act: ResolvedActivation): 'softmax' | 'sigmoid' | undefi
   return act.name === 'softmax' || act.name === 'sigmoid' ? act.name : undefined;
 }
 
-/** `out = act(pre)`; softmax runs over rows of `cols` (the last axis). */
-export function activationTailForward(ctx: RunContext, act: ResolvedActivation, out: Float32Array, pre: Float32Array,
-  rows: number, cols: number): void {
-  if (act.softmax) ctx.addon.softmaxForward(ctx.backend, out, pre, rows, cols);
-  else ctx.addon.activationForward(ctx.backend, out, pre, act.kind, act.alpha);
+/** The options Dense and the convolutions share for the stage after their linear part. */
+export interface ActivationBiasArgs {
+  /** Activation applied to the output. Defaults to `'linear'` (none), as Keras's `None`. */
+  activation?: ActivationIdentifier | null;
+  /** Add a bias per output feature (Dense unit, convolution output channel). Defaults to `true`. */
+  useBias?: boolean;
+  /** Initializer of the bias. Defaults to `'zeros'`. */
+  biasInitializer?: InitializerLike;
+  /** Penalty on the bias (e.g. `regularizers.l2(0.01)`). Defaults to none. */
+  biasRegularizer?: RegularizerLike | null;
 }
 
-/** Writes `dpre = dout · act'(pre)` (dpre is zeroed first: the kernels accumulate). */
-export function activationTailBackward(ctx: RunContext, act: ResolvedActivation, dpre: Float32Array, dout: Float32Array,
-  pre: Float32Array, out: Float32Array, rows: number, cols: number): void {
-  dpre.fill(0);
-  if (act.softmax) ctx.addon.softmaxBackward(ctx.backend, dpre, dout, out, rows, cols);
-  else ctx.addon.activationBackward(ctx.backend, dpre, dout, pre, out, act.kind, act.alpha);
+/**
+ * The activation after the linear part of Dense and the convolutions, with the workspace plumbing
+ * they share. Without an activation ('linear') the linear part writes the output directly and
+ * nothing is kept. With one, the linear part writes the pre-activation into workspace view `slot`
+ * and backward puts its gradient in view `slot + 1`; the owner's WorkspaceViews must cut those
+ * two, `values` floats each (see `workspace`). When the engine fuses a final softmax/sigmoid with
+ * the loss, it reads the pre-activation (`preActivation`) and hands backward the pre-activation
+ * gradient directly (`fromPreActivation`), so the tail is skipped.
+ */
+export class ActivationTail {
+  readonly act: ResolvedActivation;
+
+  /** Resolves the layer's `activation` option (errors name the layer and the option). */
+  constructor(owner: Named, option: unknown, private readonly views: WorkspaceViews, private readonly slot = 0) {
+    this.act = resolveActivation(optionWhere(owner, 'activation'), option);
+  }
+
+  /** Workspace floats for `values` pre-activation values per batch: none without an activation. */
+  workspace(values: number): number {
+    return this.act.linear ? 0 : 2 * values;
+  }
+
+  /** Where the linear part writes: the output itself without an activation, else the pre-activation. */
+  target(ctx: RunContext, io: LayerIO): Float32Array {
+    return this.act.linear ? io.out : this.views.get(io.ws, ctx.batch)[this.slot];
+  }
+
+  /** `out = act(pre)` after the linear part wrote `pre` (`target`); softmax runs over rows of `cols`. */
+  forward(ctx: RunContext, io: LayerIO, pre: Float32Array, rows: number, cols: number): void {
+    const act = this.act;
+    if (act.linear) return;
+    if (act.softmax) ctx.addon.softmaxForward(ctx.backend, io.out, pre, rows, cols);
+    else ctx.addon.activationForward(ctx.backend, io.out, pre, act.kind, act.alpha);
+  }
+
+  /**
+   * The gradient the linear part back-propagates: `dout` itself without an activation or when it
+   * already is the pre-activation gradient, else `dout · act'(pre)` written to view `slot + 1`
+   * (zeroed first: the kernels accumulate).
+   */
+  gradient(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean, rows: number, cols: number): Float32Array {
+    const act = this.act;
+    if (act.linear || fromPreActivation) return io.dout;
+    const v = this.views.get(io.ws, ctx.batch), pre = v[this.slot], dpre = v[this.slot + 1];
+    dpre.fill(0);
+    if (act.softmax) ctx.addon.softmaxBackward(ctx.backend, dpre, io.dout, io.out, rows, cols);
+    else ctx.addon.activationBackward(ctx.backend, dpre, io.dout, pre, io.out, act.kind, act.alpha);
+    return dpre;
+  }
+
+  /** The activation the engine may fuse with a crossentropy loss (Layer.fusableActivation). */
+  fusable(): 'softmax' | 'sigmoid' | undefined {
+    return fusable(this.act);
+  }
+
+  /**
+   * The last forward's pre-activation when the engine may fuse the activation with the loss
+   * (Layer.preActivation); `perSample` is the layer's output floats per sample.
+   */
+  preActivation(io: LayerIO, perSample: number): Float32Array | undefined {
+    if (fusable(this.act) === undefined) return undefined;
+    return this.views.get(io.ws, io.out.length / perSample)[this.slot];
+  }
 }

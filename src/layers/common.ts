@@ -1,6 +1,7 @@
 /**
  * Shared by the layers (internal): option validation with one message format, shape errors that
- * name the layer, initializer/regularizer resolution, and cached workspace views.
+ * name the layer, the image-input check and window geometry of the 2-D layers,
+ * initializer/regularizer resolution, and cached workspace views.
  *
  * Messages follow src/errors.ts: `<Class> "<name>": option "<opt>" expected ..., received ....`
  * for options and `<Class> "<name>" expected ..., received shape [..].` for input shapes.
@@ -9,7 +10,7 @@ import { ShapeError, ValueError, expectedMessage } from '../errors.js';
 import type { Initializer } from '../initializers/initializer.js';
 import { type InitializerName, getInitializer } from '../initializers/index.js';
 import { type Regularizer, type RegularizerName, getRegularizer } from '../regularizers.js';
-import type { Size2 } from '../nativeConv.js';
+import { type Size2, type WindowGeometry, windowGeometry } from '../nativeConv.js';
 
 /** What a layer contributes to its messages. */
 export interface Named {
@@ -35,6 +36,11 @@ export function shapeText(shape: readonly number[]): string {
 /** A ShapeError for an input shape the layer cannot take, in the errors.ts format. */
 export function shapeError(layer: Named, expected: string, shape: readonly number[], hint?: string): ShapeError {
   return new ShapeError(`${layerWhere(layer)} expected ${expected}, received shape ${shapeText(shape)}.${hint ? ' ' + hint : ''}`);
+}
+
+/** Checks an input is one image `[height, width, channels]` (every 2-D layer takes only that). */
+export function checkImageShape(layer: Named, shape: readonly number[], hint?: string): void {
+  if (shape.length !== 3) throw shapeError(layer, 'input of rank 3 [height, width, channels]', shape, hint);
 }
 
 /** Product of the dimensions (1 for a scalar shape). */
@@ -98,6 +104,32 @@ export function checkStridesDilation(layer: Named, strides: readonly number[], d
   if (Math.max(...strides) > 1 && Math.max(...dilation) > 1)
     throw new ValueError(`${optionWhere(layer, 'dilationRate')} expected 1 when strides > 1 (strides ${shapeText(strides)}), ` +
       `received ${shapeText(dilation)}. Keras does not support strides > 1 in conjunction with dilationRate > 1.`);
+}
+
+/** The window options of a convolution or pooling layer (pooling has no dilation). */
+export interface WindowOptions {
+  readonly kernelSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: LayerPadding;
+  readonly dilationRate?: readonly [number, number];
+}
+
+/** Output size and TensorFlow's pads of `window` over an image input `[height, width, ...]`. */
+export function windowOf(layer: Named, inputShape: readonly number[], window: WindowOptions): WindowGeometry {
+  return windowGeometry({
+    height: inputShape[0], width: inputShape[1], kernelSize: window.kernelSize, strides: window.strides,
+    dilationRate: window.dilationRate, padding: window.padding,
+  }, layerWhere(layer));
+}
+
+/**
+ * The sizes a windowed layer fixes at build, `[H, W, OH, OW, padTop, padLeft]`, so that a step
+ * passes only numbers to the kernels.
+ */
+export function windowSizes(layer: Named, inputShape: readonly number[], window: WindowOptions):
+  [number, number, number, number, number, number] {
+  const g = windowOf(layer, inputShape, window);
+  return [inputShape[0], inputShape[1], g.outHeight, g.outWidth, g.padTop, g.padLeft];
 }
 
 /** An initializer by Keras name in camelCase (e.g. `'glorotUniform'`, `'zeros'`) or instance. */

@@ -5,32 +5,21 @@
  */
 import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
 import type { Weight } from '../engine/weight.js';
+import { type ActivationBiasArgs, type ActivationIdentifier, ActivationTail } from './activations.js';
 import {
-  type ActivationIdentifier, type ResolvedActivation, activationTailBackward, activationTailForward, fusable,
-  resolveActivation,
-} from './activations.js';
-import {
-  type InitializerLike, type RegularizerLike, WorkspaceViews, booleanOption, initializerOption, optionWhere,
-  positiveInt, product, regularizerOption, serialize, shapeError,
+  type InitializerLike, type RegularizerLike, WorkspaceViews, booleanOption, initializerOption, positiveInt, product,
+  regularizerOption, serialize, shapeError,
 } from './common.js';
 import type { Initializer } from '../initializers/initializer.js';
 import type { Regularizer } from '../regularizers.js';
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends LayerArgs, ActivationBiasArgs {
   /** Output features, a positive integer. Required. */
   units: number;
-  /** Activation applied to the output. Defaults to `'linear'` (none), as Keras's `None`. */
-  activation?: ActivationIdentifier | null;
-  /** Add a bias vector. Defaults to `true`. */
-  useBias?: boolean;
   /** Initializer of the kernel `[inputs, units]`. Defaults to `'glorotUniform'`. */
   kernelInitializer?: InitializerLike;
-  /** Initializer of the bias. Defaults to `'zeros'`. */
-  biasInitializer?: InitializerLike;
   /** Penalty on the kernel (e.g. `regularizers.l2(0.01)`). Defaults to none. */
   kernelRegularizer?: RegularizerLike | null;
-  /** Penalty on the bias. Defaults to none. */
-  biasRegularizer?: RegularizerLike | null;
 }
 
 export class Dense extends Layer {
@@ -47,7 +36,7 @@ export class Dense extends Layer {
   /** `[units]`, or undefined without bias. */
   bias: Weight | undefined;
 
-  private readonly act: ResolvedActivation;
+  private readonly tail: ActivationTail;
   private inputs = 0;
   /** Rows per sample: the product of the input's leading axes (1 for a vector input). */
   private rowsPerSample = 1;
@@ -60,8 +49,8 @@ export class Dense extends Layer {
   constructor(args: DenseArgs) {
     super(args, 'dense');
     this.units = positiveInt(this, 'units', args.units);
-    this.act = resolveActivation(optionWhere(this, 'activation'), args.activation);
-    this.activation = this.act.name;
+    this.tail = new ActivationTail(this, args.activation, this.views);
+    this.activation = this.tail.act.name;
     this.useBias = booleanOption(this, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerOption(this, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
     this.biasInitializer = initializerOption(this, 'biasInitializer', args.biasInitializer, 'zeros');
@@ -93,40 +82,30 @@ export class Dense extends Layer {
   }
 
   override workspaceSize(batch: number): number {
-    return this.act.linear ? 0 : 2 * batch * this.rowsPerSample * this.units;
+    return this.tail.workspace(batch * this.rowsPerSample * this.units);
   }
 
   forward(ctx: RunContext, io: LayerIO): void {
     const rows = ctx.batch * this.rowsPerSample, kernel = this.kernel!.value, bias = this.bias ? this.bias.value : null;
-    if (this.act.linear) {
-      ctx.addon.denseForward(ctx.backend, io.out, io.inp, kernel, bias, rows, this.inputs, this.units);
-      return;
-    }
-    const pre = this.views.get(io.ws, ctx.batch)[0];
+    const pre = this.tail.target(ctx, io);
     ctx.addon.denseForward(ctx.backend, pre, io.inp, kernel, bias, rows, this.inputs, this.units);
-    activationTailForward(ctx, this.act, io.out, pre, rows, this.units);
+    this.tail.forward(ctx, io, pre, rows, this.units);
   }
 
   backward(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): void {
     const rows = ctx.batch * this.rowsPerSample, kernel = this.kernel!;
     const dkernel = kernel.grad, dbias = this.bias ? this.bias.grad : null;
     if (io.dinp === null && dkernel === null && dbias === null) return;
-    let d = io.dout;
-    if (!this.act.linear && !fromPreActivation) {
-      const v = this.views.get(io.ws, ctx.batch);
-      activationTailBackward(ctx, this.act, v[1], io.dout, v[0], io.out, rows, this.units);
-      d = v[1];
-    }
+    const d = this.tail.gradient(ctx, io, fromPreActivation, rows, this.units);
     ctx.addon.denseBackward(ctx.backend, io.dinp, dkernel, dbias, d, io.inp, kernel.value, rows, this.inputs, this.units);
   }
 
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
-    return fusable(this.act);
+    return this.tail.fusable();
   }
 
   override preActivation(io: LayerIO): Float32Array | undefined {
-    if (fusable(this.act) === undefined) return undefined;
-    return this.views.get(io.ws, io.out.length / (this.rowsPerSample * this.units))[0];
+    return this.tail.preActivation(io, this.rowsPerSample * this.units);
   }
 
   override getConfig(): Record<string, unknown> {

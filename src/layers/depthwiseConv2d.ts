@@ -6,42 +6,15 @@
 import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
 import type { Weight } from '../engine/weight.js';
 import type { Initializer } from '../initializers/initializer.js';
-import { type Size2, windowGeometry } from '../nativeConv.js';
 import type { Regularizer } from '../regularizers.js';
+import { type ActivationBiasArgs, type ActivationIdentifier, ActivationTail } from './activations.js';
 import {
-  type ActivationIdentifier, type ResolvedActivation, activationTailBackward, activationTailForward, fusable,
-  resolveActivation,
-} from './activations.js';
-import {
-  type InitializerLike, type LayerPadding, type RegularizerLike, WorkspaceViews, booleanOption, checkStridesDilation,
-  initializerOption, layerWhere, optionWhere, paddingOption, positiveInt, regularizerOption, serialize, shapeError,
-  sizePair,
+  type LayerPadding, WorkspaceViews, booleanOption, initializerOption, regularizerOption, serialize, windowSizes,
 } from './common.js';
+import { type ConvWindowArgs, type DepthwiseArgs, convOutputShape, convWindowOptions } from './convCommon.js';
 
-export interface DepthwiseConv2DArgs extends LayerArgs {
-  /** Window `[kh, kw]`, or one number for both. Required. */
-  kernelSize: Size2;
-  /** Defaults to `1`. */
-  strides?: Size2;
-  /** `'valid'` or `'same'`. Defaults to `'valid'`. */
-  padding?: LayerPadding;
-  /** Output channels per input channel. Defaults to `1`. */
-  depthMultiplier?: number;
-  /** Must be 1 when a stride is > 1. Defaults to `1`. */
-  dilationRate?: Size2;
-  /** Defaults to `'linear'` (none). */
-  activation?: ActivationIdentifier | null;
-  /** Defaults to `true`. */
-  useBias?: boolean;
-  /** Initializer of the depthwise kernel. Defaults to `'glorotUniform'`. */
-  depthwiseInitializer?: InitializerLike;
-  /** Defaults to `'zeros'`. */
-  biasInitializer?: InitializerLike;
-  /** Defaults to none. */
-  depthwiseRegularizer?: RegularizerLike | null;
-  /** Defaults to none. */
-  biasRegularizer?: RegularizerLike | null;
-}
+/** The window, depthwise, activation and bias options; DepthwiseConv2D has no others. */
+export interface DepthwiseConv2DArgs extends LayerArgs, ConvWindowArgs, DepthwiseArgs, ActivationBiasArgs {}
 
 export class DepthwiseConv2D extends Layer {
   override readonly className: string = 'DepthwiseConv2D';
@@ -61,9 +34,10 @@ export class DepthwiseConv2D extends Layer {
   /** `[channels · depthMultiplier]`. */
   bias: Weight | undefined;
 
-  private readonly act: ResolvedActivation;
+  private readonly tail: ActivationTail;
   private H = 0; private W = 0; private C = 0; private OH = 0; private OW = 0; private padTop = 0; private padLeft = 0;
   private KH: number; private KW: number; private SH: number; private SW: number; private DH: number; private DW: number;
+  // the pre-activation and its gradient (used only with an activation)
   private readonly views = new WorkspaceViews(this, (b) => {
     const n = b * this.OH * this.OW * this.C * this.depthMultiplier;
     return [n, n];
@@ -71,15 +45,13 @@ export class DepthwiseConv2D extends Layer {
 
   constructor(args: DepthwiseConv2DArgs) {
     super(args, 'depthwise_conv2d');
-    this.kernelSize = sizePair(this, 'kernelSize', args.kernelSize, undefined);
-    this.strides = sizePair(this, 'strides', args.strides, 1);
-    this.padding = paddingOption(this, args.padding);
-    this.depthMultiplier = args.depthMultiplier === undefined ? 1 : positiveInt(this, 'depthMultiplier', args.depthMultiplier);
-    this.dilationRate = sizePair(this, 'dilationRate', args.dilationRate, 1);
-    checkStridesDilation(this, this.strides, this.dilationRate);
+    ({
+      kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, depthMultiplier: this.depthMultiplier,
+      dilationRate: this.dilationRate,
+    } = convWindowOptions(this, args, true));
     [this.KH, this.KW, this.SH, this.SW, this.DH, this.DW] = [...this.kernelSize, ...this.strides, ...this.dilationRate];
-    this.act = resolveActivation(optionWhere(this, 'activation'), args.activation);
-    this.activation = this.act.name;
+    this.tail = new ActivationTail(this, args.activation, this.views);
+    this.activation = this.tail.act.name;
     this.useBias = booleanOption(this, 'useBias', args.useBias, true);
     this.depthwiseInitializer = initializerOption(this, 'depthwiseInitializer', args.depthwiseInitializer, 'glorotUniform');
     this.biasInitializer = initializerOption(this, 'biasInitializer', args.biasInitializer, 'zeros');
@@ -88,24 +60,12 @@ export class DepthwiseConv2D extends Layer {
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3)
-      throw shapeError(this, 'input of rank 3 [height, width, channels]', inputShape,
-        'Add a Reshape layer (e.g. targetShape [28, 28, 1]) or set inputShape.');
-    if (this.kernel && inputShape[2] !== this.C) throw shapeError(this, `input with ${this.C} channels`, inputShape);
-    const g = windowGeometry({
-      height: inputShape[0], width: inputShape[1], kernelSize: this.kernelSize, strides: this.strides,
-      dilationRate: this.dilationRate, padding: this.padding,
-    }, layerWhere(this));
-    return [g.outHeight, g.outWidth, inputShape[2] * this.depthMultiplier];
+    return convOutputShape(this, inputShape, this, this.kernel ? this.C : undefined, inputShape[2] * this.depthMultiplier);
   }
 
   override build(inputShape: readonly number[]): readonly number[] {
     const out = super.build(inputShape);
-    const g = windowGeometry({
-      height: inputShape[0], width: inputShape[1], kernelSize: this.kernelSize, strides: this.strides,
-      dilationRate: this.dilationRate, padding: this.padding,
-    }, layerWhere(this));
-    [this.H, this.W, this.OH, this.OW, this.padTop, this.padLeft] = [inputShape[0], inputShape[1], g.outHeight, g.outWidth, g.padTop, g.padLeft];
+    [this.H, this.W, this.OH, this.OW, this.padTop, this.padLeft] = windowSizes(this, inputShape, this);
     if (!this.kernel) {
       this.C = inputShape[2];
       this.kernel = this.addWeight({
@@ -122,38 +82,30 @@ export class DepthwiseConv2D extends Layer {
   }
 
   override workspaceSize(batch: number): number {
-    return this.act.linear ? 0 : 2 * batch * this.OH * this.OW * this.C * this.depthMultiplier;
+    return this.tail.workspace(batch * this.OH * this.OW * this.C * this.depthMultiplier);
   }
 
   forward(ctx: RunContext, io: LayerIO): void {
-    const B = ctx.batch, bias = this.bias ? this.bias.value : null;
-    const pre = this.act.linear ? io.out : this.views.get(io.ws, B)[0];
+    const B = ctx.batch, bias = this.bias ? this.bias.value : null, pre = this.tail.target(ctx, io);
     ctx.addon.depthwiseConv2dForward(ctx.backend, pre, io.inp, this.kernel!.value, bias, B, this.H, this.W, this.C, this.OH,
       this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft);
-    if (!this.act.linear)
-      activationTailForward(ctx, this.act, io.out, pre, B * this.OH * this.OW, this.C * this.depthMultiplier);
+    this.tail.forward(ctx, io, pre, B * this.OH * this.OW, this.C * this.depthMultiplier);
   }
 
   backward(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): void {
     const B = ctx.batch, kernel = this.kernel!, dkernel = kernel.grad, dbias = this.bias ? this.bias.grad : null;
     if (io.dinp === null && dkernel === null) return;
-    let d = io.dout;
-    if (!this.act.linear && !fromPreActivation) {
-      const v = this.views.get(io.ws, B);
-      activationTailBackward(ctx, this.act, v[1], io.dout, v[0], io.out, B * this.OH * this.OW, this.C * this.depthMultiplier);
-      d = v[1];
-    }
+    const d = this.tail.gradient(ctx, io, fromPreActivation, B * this.OH * this.OW, this.C * this.depthMultiplier);
     ctx.addon.depthwiseConv2dBackward(ctx.backend, io.dinp, dkernel, dbias, d, io.inp, kernel.value, B, this.H, this.W, this.C,
       this.OH, this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft);
   }
 
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
-    return fusable(this.act);
+    return this.tail.fusable();
   }
 
   override preActivation(io: LayerIO): Float32Array | undefined {
-    if (fusable(this.act) === undefined) return undefined;
-    return this.views.get(io.ws, io.out.length / (this.OH * this.OW * this.C * this.depthMultiplier))[0];
+    return this.tail.preActivation(io, this.OH * this.OW * this.C * this.depthMultiplier);
   }
 
   override getConfig(): Record<string, unknown> {

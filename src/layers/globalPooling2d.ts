@@ -1,6 +1,6 @@
 /** The shared part of GlobalAveragePooling2D and GlobalMaxPooling2D (internal base class). */
 import { Layer, type LayerArgs } from '../engine/layer.js';
-import { booleanOption, shapeError } from './common.js';
+import { booleanOption, checkImageShape } from './common.js';
 
 export interface GlobalPooling2DArgs extends LayerArgs {
   /** Keep the spatial axes as size 1 (`[1, 1, channels]`). Defaults to `false` (`[channels]`). */
@@ -19,7 +19,7 @@ export abstract class GlobalPooling2D extends Layer {
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3) throw shapeError(this, 'input of rank 3 [height, width, channels]', inputShape);
+    checkImageShape(this, inputShape);
     return this.keepdims ? [1, 1, inputShape[2]] : [inputShape[2]];
   }
 

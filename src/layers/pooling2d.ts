@@ -3,8 +3,10 @@
  * output shape and the geometry fixed at build.
  */
 import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
-import { type Size2, windowGeometry } from '../nativeConv.js';
-import { type LayerPadding, layerWhere, paddingOption, shapeError, sizePair } from './common.js';
+import type { Size2 } from '../nativeConv.js';
+import {
+  type LayerPadding, type WindowOptions, checkImageShape, paddingOption, sizePair, windowOf, windowSizes,
+} from './common.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   /** Strides `[sh, sw]` or one number for both. Defaults to `poolSize` (Keras `strides=None`). */
@@ -36,21 +38,21 @@ export abstract class Pooling2D extends Layer {
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3) throw shapeError(this, 'input of rank 3 [height, width, channels]', inputShape);
-    const g = windowGeometry({
-      height: inputShape[0], width: inputShape[1], kernelSize: this.poolSize, strides: this.strides, padding: this.padding,
-    }, layerWhere(this));
+    checkImageShape(this, inputShape);
+    const g = windowOf(this, inputShape, this.window());
     return [g.outHeight, g.outWidth, inputShape[2]];
   }
 
   override build(inputShape: readonly number[]): readonly number[] {
     const out = super.build(inputShape);
-    const g = windowGeometry({
-      height: inputShape[0], width: inputShape[1], kernelSize: this.poolSize, strides: this.strides, padding: this.padding,
-    }, layerWhere(this));
-    [this.H, this.W, this.C, this.OH, this.OW, this.padTop, this.padLeft] =
-      [inputShape[0], inputShape[1], inputShape[2], g.outHeight, g.outWidth, g.padTop, g.padLeft];
+    [this.H, this.W, this.OH, this.OW, this.padTop, this.padLeft] = windowSizes(this, inputShape, this.window());
+    this.C = inputShape[2];
     return out;
+  }
+
+  /** The pool as a window (Keras calls it pool_size; pooling has no dilation). */
+  private window(): WindowOptions {
+    return { kernelSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
 
   abstract override forward(ctx: RunContext, io: LayerIO): void;

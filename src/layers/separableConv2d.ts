@@ -10,47 +10,22 @@
 import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
 import type { Weight } from '../engine/weight.js';
 import type { Initializer } from '../initializers/initializer.js';
-import { type Size2, windowGeometry } from '../nativeConv.js';
 import type { Regularizer } from '../regularizers.js';
+import { type ActivationBiasArgs, type ActivationIdentifier, ActivationTail } from './activations.js';
 import {
-  type ActivationIdentifier, type ResolvedActivation, activationTailBackward, activationTailForward, fusable,
-  resolveActivation,
-} from './activations.js';
-import {
-  type InitializerLike, type LayerPadding, type RegularizerLike, WorkspaceViews, booleanOption, checkStridesDilation,
-  initializerOption, layerWhere, optionWhere, paddingOption, positiveInt, regularizerOption, serialize, shapeError,
-  sizePair,
+  type InitializerLike, type LayerPadding, type RegularizerLike, WorkspaceViews, booleanOption, initializerOption,
+  positiveInt, regularizerOption, serialize, windowSizes,
 } from './common.js';
+import { type ConvWindowArgs, type DepthwiseArgs, convOutputShape, convWindowOptions } from './convCommon.js';
 
-export interface SeparableConv2DArgs extends LayerArgs {
+/** The window options (`kernelSize`, `strides`, `dilationRate`, `padding`) are those of the depthwise step. */
+export interface SeparableConv2DArgs extends LayerArgs, ConvWindowArgs, DepthwiseArgs, ActivationBiasArgs {
   /** Output channels of the pointwise step, a positive integer. Required. */
   filters: number;
-  /** Depthwise window `[kh, kw]`, or one number for both. Required. */
-  kernelSize: Size2;
-  /** Strides of the depthwise step. Defaults to `1`. */
-  strides?: Size2;
-  /** `'valid'` or `'same'`. Defaults to `'valid'`. */
-  padding?: LayerPadding;
-  /** Depthwise output channels per input channel. Defaults to `1`. */
-  depthMultiplier?: number;
-  /** Must be 1 when a stride is > 1. Defaults to `1`. */
-  dilationRate?: Size2;
-  /** Defaults to `'linear'` (none). */
-  activation?: ActivationIdentifier | null;
-  /** Defaults to `true`. */
-  useBias?: boolean;
-  /** Defaults to `'glorotUniform'`. */
-  depthwiseInitializer?: InitializerLike;
   /** Defaults to `'glorotUniform'`. */
   pointwiseInitializer?: InitializerLike;
-  /** Defaults to `'zeros'`. */
-  biasInitializer?: InitializerLike;
-  /** Defaults to none. */
-  depthwiseRegularizer?: RegularizerLike | null;
   /** Defaults to none. */
   pointwiseRegularizer?: RegularizerLike | null;
-  /** Defaults to none. */
-  biasRegularizer?: RegularizerLike | null;
 }
 
 export class SeparableConv2D extends Layer {
@@ -73,27 +48,25 @@ export class SeparableConv2D extends Layer {
   pointwiseKernel: Weight | undefined;
   bias: Weight | undefined;
 
-  private readonly act: ResolvedActivation;
+  private readonly tail: ActivationTail;
   private H = 0; private W = 0; private C = 0; private OH = 0; private OW = 0; private padTop = 0; private padLeft = 0;
   private KH: number; private KW: number; private SH: number; private SW: number; private DH: number; private DW: number;
   // depthwise result, its gradient, then (with an activation) the pre-activation and its gradient
   private readonly views = new WorkspaceViews(this, (b) => {
     const mid = b * this.OH * this.OW * this.C * this.depthMultiplier, pre = b * this.OH * this.OW * this.filters;
-    return this.act.linear ? [mid, mid] : [mid, mid, pre, pre];
+    return this.tail.act.linear ? [mid, mid] : [mid, mid, pre, pre];
   });
 
   constructor(args: SeparableConv2DArgs) {
     super(args, 'separable_conv2d');
     this.filters = positiveInt(this, 'filters', args.filters);
-    this.kernelSize = sizePair(this, 'kernelSize', args.kernelSize, undefined);
-    this.strides = sizePair(this, 'strides', args.strides, 1);
-    this.padding = paddingOption(this, args.padding);
-    this.depthMultiplier = args.depthMultiplier === undefined ? 1 : positiveInt(this, 'depthMultiplier', args.depthMultiplier);
-    this.dilationRate = sizePair(this, 'dilationRate', args.dilationRate, 1);
-    checkStridesDilation(this, this.strides, this.dilationRate);
+    ({
+      kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, depthMultiplier: this.depthMultiplier,
+      dilationRate: this.dilationRate,
+    } = convWindowOptions(this, args, true));
     [this.KH, this.KW, this.SH, this.SW, this.DH, this.DW] = [...this.kernelSize, ...this.strides, ...this.dilationRate];
-    this.act = resolveActivation(optionWhere(this, 'activation'), args.activation);
-    this.activation = this.act.name;
+    this.tail = new ActivationTail(this, args.activation, this.views, 2);
+    this.activation = this.tail.act.name;
     this.useBias = booleanOption(this, 'useBias', args.useBias, true);
     this.depthwiseInitializer = initializerOption(this, 'depthwiseInitializer', args.depthwiseInitializer, 'glorotUniform');
     this.pointwiseInitializer = initializerOption(this, 'pointwiseInitializer', args.pointwiseInitializer, 'glorotUniform');
@@ -104,24 +77,12 @@ export class SeparableConv2D extends Layer {
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3)
-      throw shapeError(this, 'input of rank 3 [height, width, channels]', inputShape,
-        'Add a Reshape layer (e.g. targetShape [28, 28, 1]) or set inputShape.');
-    if (this.depthwiseKernel && inputShape[2] !== this.C) throw shapeError(this, `input with ${this.C} channels`, inputShape);
-    const g = windowGeometry({
-      height: inputShape[0], width: inputShape[1], kernelSize: this.kernelSize, strides: this.strides,
-      dilationRate: this.dilationRate, padding: this.padding,
-    }, layerWhere(this));
-    return [g.outHeight, g.outWidth, this.filters];
+    return convOutputShape(this, inputShape, this, this.depthwiseKernel ? this.C : undefined, this.filters);
   }
 
   override build(inputShape: readonly number[]): readonly number[] {
     const out = super.build(inputShape);
-    const g = windowGeometry({
-      height: inputShape[0], width: inputShape[1], kernelSize: this.kernelSize, strides: this.strides,
-      dilationRate: this.dilationRate, padding: this.padding,
-    }, layerWhere(this));
-    [this.H, this.W, this.OH, this.OW, this.padTop, this.padLeft] = [inputShape[0], inputShape[1], g.outHeight, g.outWidth, g.padTop, g.padLeft];
+    [this.H, this.W, this.OH, this.OW, this.padTop, this.padLeft] = windowSizes(this, inputShape, this);
     if (!this.depthwiseKernel) {
       this.C = inputShape[2];
       this.depthwiseKernel = this.addWeight({
@@ -140,29 +101,25 @@ export class SeparableConv2D extends Layer {
   }
 
   override workspaceSize(batch: number): number {
-    const mid = batch * this.OH * this.OW * this.C * this.depthMultiplier, pre = batch * this.OH * this.OW * this.filters;
-    return 2 * mid + (this.act.linear ? 0 : 2 * pre);
+    const mid = batch * this.OH * this.OW * this.C * this.depthMultiplier;
+    return 2 * mid + this.tail.workspace(batch * this.OH * this.OW * this.filters);
   }
 
   forward(ctx: RunContext, io: LayerIO): void {
-    const B = ctx.batch, v = this.views.get(io.ws, B), mid = v[0], CM = this.C * this.depthMultiplier;
+    const B = ctx.batch, mid = this.views.get(io.ws, B)[0], CM = this.C * this.depthMultiplier;
     ctx.addon.depthwiseConv2dForward(ctx.backend, mid, io.inp, this.depthwiseKernel!.value, null, B, this.H, this.W, this.C,
       this.OH, this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft);
-    const rows = B * this.OH * this.OW, pre = this.act.linear ? io.out : v[2];
+    const rows = B * this.OH * this.OW, pre = this.tail.target(ctx, io);
     ctx.addon.denseForward(ctx.backend, pre, mid, this.pointwiseKernel!.value, this.bias ? this.bias.value : null, rows, CM,
       this.filters);
-    if (!this.act.linear) activationTailForward(ctx, this.act, io.out, pre, rows, this.filters);
+    this.tail.forward(ctx, io, pre, rows, this.filters);
   }
 
   backward(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): void {
     const B = ctx.batch, v = this.views.get(io.ws, B), CM = this.C * this.depthMultiplier, rows = B * this.OH * this.OW;
     const dk = this.depthwiseKernel!.grad, dpk = this.pointwiseKernel!.grad, dbias = this.bias ? this.bias.grad : null;
     if (io.dinp === null && dk === null) return;
-    let d = io.dout;
-    if (!this.act.linear && !fromPreActivation) {
-      activationTailBackward(ctx, this.act, v[3], io.dout, v[2], io.out, rows, this.filters);
-      d = v[3];
-    }
+    const d = this.tail.gradient(ctx, io, fromPreActivation, rows, this.filters);
     const dmid = v[1];
     dmid.fill(0); // denseBackward accumulates
     ctx.addon.denseBackward(ctx.backend, dmid, dpk, dbias, d, v[0], this.pointwiseKernel!.value, rows, CM, this.filters);
@@ -172,12 +129,11 @@ export class SeparableConv2D extends Layer {
   }
 
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
-    return fusable(this.act);
+    return this.tail.fusable();
   }
 
   override preActivation(io: LayerIO): Float32Array | undefined {
-    if (fusable(this.act) === undefined) return undefined;
-    return this.views.get(io.ws, io.out.length / (this.OH * this.OW * this.filters))[2];
+    return this.tail.preActivation(io, this.OH * this.OW * this.filters);
   }
 
   override getConfig(): Record<string, unknown> {

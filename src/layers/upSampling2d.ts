@@ -4,7 +4,7 @@
  */
 import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
 import type { Size2 } from '../nativeConv.js';
-import { shapeError, sizePair } from './common.js';
+import { checkImageShape, sizePair } from './common.js';
 
 export interface UpSampling2DArgs extends LayerArgs {
   /** Repeats `[rows, cols]`, or one number for both. Defaults to `2`. */
@@ -24,7 +24,7 @@ export class UpSampling2D extends Layer {
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3) throw shapeError(this, 'input of rank 3 [height, width, channels]', inputShape);
+    checkImageShape(this, inputShape);
     return [inputShape[0] * this.SH, inputShape[1] * this.SW, inputShape[2]];
   }
 

@@ -1,7 +1,7 @@
 /** Keras `ZeroPadding2D` (channels-last): adds rows and columns of zeros around each image. */
 import { ValueError, expectedMessage } from '../errors.js';
 import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
-import { nonNegativeInt, optionWhere, shapeError } from './common.js';
+import { checkImageShape, nonNegativeInt, optionWhere } from './common.js';
 
 /** One number for all sides, `[symmetricHeight, symmetricWidth]`, or `[[top, bottom], [left, right]]`. */
 export type ZeroPadding2DPadding = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
@@ -36,7 +36,7 @@ export class ZeroPadding2D extends Layer {
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3) throw shapeError(this, 'input of rank 3 [height, width, channels]', inputShape);
+    checkImageShape(this, inputShape);
     return [inputShape[0] + this.top + this.bottom, inputShape[1] + this.left + this.right, inputShape[2]];
   }
 
