@@ -15,6 +15,11 @@ export {
 export { History } from './engine/history.js';
 export type { Dataset, DatasetBatch } from './engine/dataAdapter.js';
 export * as callbacks from './callbacks/index.js';
+export {
+  loadModel, modelFromBuffer, saveModel, modelToBuffer, saveWeights, loadWeights, weightsToBuffer,
+  loadWeightsFromBuffer, ModelFormatError,
+} from './io/onnx/index.js';
+export type { LoadOptions, SaveOptions } from './io/onnx/index.js';
 export * as layers from './layers/index.js';
 export { Input } from './layers/index.js';
 export * as optimizers from './optimizers/index.js';

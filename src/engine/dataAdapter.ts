@@ -127,6 +127,9 @@ export class ArrayBatches {
 
   /** Reshuffles the visiting order with a key that differs per epoch (see Model). */
   shuffle(key: bigint): void {
+    // Each epoch's order depends only on its key, not on the previous epoch's order, so a fit
+    // resumed from a saved model (or split into two fit calls) shuffles exactly as one fit.
+    for (let i = 0; i < this.n; i++) this.#idx[i] = i;
     new Shuffler(key).shuffle(this.#idx);
   }
 

@@ -20,6 +20,8 @@ import { Optimizer } from '../optimizers/optimizer.js';
 import { getOptimizer, type OptimizerIdentifier } from '../optimizers/index.js';
 import { deriveSeed, layerKey, layerStream, nextSeed, stepSeed, weightSeed } from '../random.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { type SaveOptions, modelToBuffer, saveModel, saveWeights } from '../io/onnx/save.js';
+import { loadWeights } from '../io/onnx/weights.js';
 import { ParamArena } from './arena.js';
 import type { Dataset } from './dataAdapter.js';
 import type { History } from './history.js';
@@ -385,6 +387,46 @@ export abstract class Model {
       if (!ok) throw new ShapeError(mismatch(where, `shape ${shapeText(w.shape)}`, `shape ${shapeText(t.shape)}`));
     });
     weights.forEach((v, i) => own[i].value.set(v instanceof Float32Array ? v : (v as Tensor).asFloat32()));
+  }
+
+  // ------------------------------------------------------------------------------ saving (src/io/onnx)
+
+  /**
+   * Saves the whole model as one ONNX file (written to a temporary file and renamed): the graph
+   * onnxruntime runs, the weights, the compile configuration and, with `includeOptimizer`
+   * (default `true`), the optimizer state, so `loadModel(path)` continues training exactly.
+   * `opset` defaults to 17. Do not train the model until the promise settles (fit awaits callbacks).
+   */
+  async save(path: string, options?: SaveOptions): Promise<void> {
+    return saveModel(this, path, options);
+  }
+
+  /** Saves the weights (with the architecture they belong to) as an ONNX file, atomically. */
+  async saveWeights(path: string): Promise<void> {
+    return saveWeights(this, path);
+  }
+
+  /** Loads weights saved by `saveWeights` or `save` into this model of the same architecture. */
+  async loadWeights(path: string): Promise<void> {
+    return loadWeights(this, path);
+  }
+
+  /** The bytes `save` writes. */
+  toBuffer(options?: SaveOptions): Uint8Array {
+    return modelToBuffer(this, options);
+  }
+
+  /** @internal The random-stream counters (dropout masks, shuffles), saved so training resumes bitwise. */
+  randomState(): { modelKey: bigint | undefined; steps: number; shuffles: number } {
+    return { modelKey: this.#modelKey, steps: this.#steps, shuffles: this.#shuffles };
+  }
+
+  /** @internal Restores `randomState()`; a built model re-derives its layers' streams from the key. */
+  restoreRandomState(s: { modelKey: bigint; steps: number; shuffles: number }): void {
+    this.#modelKey = s.modelKey;
+    this.#steps = s.steps;
+    this.#shuffles = s.shuffles;
+    if (this.#built) this.build(this.#inputShape!);
   }
 
   /** Number of weights (trainable and not). */
