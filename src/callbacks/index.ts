@@ -3,7 +3,7 @@
  * to `fit`), CallbackList, History (what `fit` returns), ProgbarLogger (the progress output
  * `fit`, `evaluate` and `predict` add when verbose is not 0), and Keras 3's training callbacks:
  * EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
- * TerminateOnNaN and LambdaCallback.
+ * TerminateOnNaN and LambdaCallback; and PlotHistory (training curves written at the end of fit).
  */
 export { Callback, type CallbackHooks, type CallbackParams, type Logs, type PredictBatchLogs } from './callback.js';
 export { CallbackList, type CallbackLike } from './callbackList.js';
@@ -16,4 +16,6 @@ export { LearningRateScheduler, type LearningRateSchedulerArgs, type Schedule } 
 export { CSVLogger, type CSVLoggerArgs } from './csvLogger.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs } from './terminateOnNaN.js';
 export { LambdaCallback } from './lambdaCallback.js';
+export { PlotHistory, type PlotHistoryArgs } from './plotHistory.js';
 export type { MonitorMode } from './monitor.js';
+export { BackupAndRestore } from './backupAndRestore.js';

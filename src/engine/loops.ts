@@ -303,12 +303,16 @@ async function trainLoop(core: Core, source: Source, validation: Source | undefi
   o: { initialEpoch: number; epochs: number; freq: number | readonly number[] }): Promise<void> {
   const { model, runner } = core;
   model.stopTraining = false;
+  model.resumeEpoch = undefined;
   let r = cbs.onTrainBegin();
   if (r) await r;
+  // BackupAndRestore moves the start to the epoch after the last backed-up one (Keras `_initial_epoch`).
+  const start = model.resumeEpoch ?? o.initialEpoch;
+  model.resumeEpoch = undefined;
   const begin = cbs.has('onTrainBatchBegin'), end = cbs.has('onTrainBatchEnd');
   const clock = { last: performance.now() };
   let trainingLogs: Logs = {};
-  for (let epoch = o.initialEpoch; epoch < o.epochs; epoch++) {
+  for (let epoch = start; epoch < o.epochs; epoch++) {
     runner.resetMetrics();
     if ((r = cbs.onEpochBegin(epoch))) await r;
     source.begin();

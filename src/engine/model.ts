@@ -84,6 +84,11 @@ export abstract class Model {
   readonly name: string;
   /** Set to true (e.g. by a callback) to stop `fit` after the current batch. */
   stopTraining = false;
+  /**
+   * @internal Set by a callback in `onTrainBegin` (BackupAndRestore) to start `fit` at this epoch
+   * instead of `initialEpoch` (Keras `model._initial_epoch`); `fit` clears it.
+   */
+  resumeEpoch: number | undefined = undefined;
   /** The History of the last `fit`. */
   history: History | undefined;
 
