@@ -21,6 +21,15 @@ export {
 } from './io/onnx/index.js';
 export type { LoadOptions, SaveOptions } from './io/onnx/index.js';
 export * as layers from './layers/index.js';
+export {
+  ImageDataGenerator, DirectoryIterator, ArrayIterator, ImageIterator, ImageDataset, imageDatasetFromDirectory,
+  loadImg, ImageLoadError,
+} from './data/image/index.js';
+export type {
+  ImageDataGeneratorArgs, FitGeneratorArgs, FlowFromDirectoryArgs, FlowArgs, ClassMode, ImageBatch,
+  ImageDatasetFromDirectoryArgs, LabelMode, LoadImgArgs, TransformParams, FillMode, ColorMode, PilInterpolation,
+  TfInterpolation, InvalidImagePolicy,
+} from './data/image/index.js';
 export { Input } from './layers/index.js';
 export * as optimizers from './optimizers/index.js';
 export * as losses from './losses/index.js';

@@ -69,7 +69,10 @@ export class DatasetSource implements Source {
   #inEpoch = 0;
   #count = 0;
   constructor(readonly ds: Dataset, readonly core: Core, readonly stepsPerEpoch: number | undefined, readonly where: string) {
-    this.steps = stepsPerEpoch ?? null;
+    // Keras iterators (ImageDataGenerator flows) declare their batches per epoch as `length`;
+    // the progress bar uses it for its total.
+    const length = (ds as { length?: unknown }).length;
+    this.steps = stepsPerEpoch ?? (typeof length === 'number' && Number.isSafeInteger(length) ? length : null);
   }
 
   begin(): void {

@@ -1,0 +1,21 @@
+/** Images from folders and arrays: Keras's ImageDataGenerator family and imageDatasetFromDirectory. */
+export { ImageDataGenerator } from './imageDataGenerator.js';
+export type { ImageDataGeneratorArgs, FitGeneratorArgs } from './imageDataGenerator.js';
+export { DirectoryIterator } from './directoryIterator.js';
+export type { FlowFromDirectoryArgs, ClassMode } from './directoryIterator.js';
+export { ArrayIterator } from './arrayIterator.js';
+export type { FlowArgs } from './arrayIterator.js';
+export { ImageIterator } from './imageIterator.js';
+export type { ImageBatch } from './imageIterator.js';
+export { imageDatasetFromDirectory } from './imageDatasetFromDirectory.js';
+export type { ImageDatasetFromDirectoryArgs } from './imageDatasetFromDirectory.js';
+export { ImageDataset } from './imageDataset.js';
+export type { LabelMode } from './imageDataset.js';
+export { loadImg } from './loadImg.js';
+export type { LoadImgArgs } from './loadImg.js';
+export { ImageLoadError } from './imageLoadError.js';
+export type { TransformParams, FillMode } from './affine.js';
+export type { ColorMode } from './loadImage.js';
+export type { PilInterpolation } from './pilImage.js';
+export type { TfInterpolation } from './tfResize.js';
+export type { InvalidImagePolicy } from './validate.js';
