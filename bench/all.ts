@@ -13,6 +13,7 @@ const runs: [file: string, args: string[]][] = [
   ['bench/conv.ts', []],
   ['bench/infer.ts', []],
   ['bench/io.ts', []],
+  ['bench/data.ts', []],
   ['bench/train.ts', []],
 ];
 
