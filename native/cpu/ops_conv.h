@@ -33,8 +33,8 @@ kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbi
 // The im2col scratch budget in floats per call (default 1 Mi floats = 4 MiB). Tests lower it to
 // force many tiles, including tiles that split an image; 0 restores the default.
 void conv2d_set_scratch_budget(size_t floats);
-// Floats of im2col scratch the fast kernels use for p (0 for the direct 1×1 GEMM path);
-// reported by the benchmark.
+// Floats of im2col scratch the fast im2col + GEMM kernels use for p at the current thread count,
+// all threads together (0 for the direct 1×1 GEMM path); reported by the benchmark.
 size_t conv2d_scratch_floats(const kerno_conv2d_params* p);
 
 // depthwise_conv2d.cc (M = p->K, the depth multiplier)

@@ -209,6 +209,13 @@ KERNO_TEST(conv2d_edge_shapes) {
       {2, 6, 7, 3, 8, 1, 1, 3, 2, 1, 1, false},    // stride > kernel: rows/columns skipped
       {1, 6, 6, 2, 3, 1, 1, 2, 2, 1, 1, true},     // 1×1 strided: im2col path, not the GEMM one
       {2, 9, 8, 5, 8, 3, 3, 2, 2, 2, 2, true},
+      // The AVX2 direct kernels (D < 32, K % 8 == 0): 32 filters in one pass, 40 = 32 + 8, 24,
+      // 'same' borders, strides, dilations, a row D = 27 and a partial pixel group.
+      {2, 28, 28, 1, 32, 3, 3, 1, 1, 1, 1, false},
+      {2, 9, 8, 3, 40, 3, 3, 2, 1, 1, 2, true},
+      {3, 7, 7, 2, 24, 3, 3, 1, 1, 1, 1, true},
+      {2, 5, 6, 1, 16, 5, 2, 1, 2, 2, 1, true},
+      {1, 4, 4, 1, 64, 2, 2, 3, 3, 1, 1, false},
   };
   uint32_t seed = 500;
   for (const Case& c : cases) run_case(c, seed++, true);
