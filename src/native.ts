@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { KernoError, NativeError, ShapeError, ValueError, expectedMessage } from './errors.js';
+import { KernoError, NativeError, ValueError, expectedMessage } from './errors.js';
+import { bool, finite, floats, optionalFloats, output, seedValue, size, span, where } from './nativeArgs.js';
 
 /** What `backendInfo()` of the raw addon returns. */
 export interface NativeBackendInfo {
@@ -123,75 +124,7 @@ const DISTRIBUTIONS: Readonly<Record<DistributionName, number>> = { uniform: 0, 
 function enumValue<K extends string>(op: string, name: string, table: Readonly<Record<K, number>>, v: unknown): number {
   // hasOwn keeps inherited names such as 'toString' out.
   if (typeof v === 'string' && Object.hasOwn(table, v)) return table[v as K];
-  throw new ValueError(expectedMessage(`${op}: argument "${name}"`, `one of ${Object.keys(table).join(', ')}`, v));
-}
-
-// ------------------------------------------------------------------------------------ validation
-
-function where(op: string, name: string): string {
-  return `${op}: argument "${name}"`;
-}
-
-function isDetached(a: F32): boolean {
-  if (a.byteLength !== 0) return false;
-  // Node 20 lacks ArrayBuffer.prototype.detached; slice throws on a detached buffer.
-  try {
-    a.buffer.slice(0, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/** Checks that `v` is a usable Float32Array of at least `min` elements and returns it. */
-function floats(op: string, name: string, v: unknown, min: number): F32 {
-  if (!(v instanceof Float32Array)) throw new ValueError(expectedMessage(where(op, name), 'a Float32Array', v));
-  if (v.length < min || (v.length === 0 && isDetached(v))) {
-    if (isDetached(v)) throw new ValueError(expectedMessage(where(op, name), 'a Float32Array that is not detached', 'a detached Float32Array'));
-    throw new ShapeError(expectedMessage(where(op, name), `a Float32Array of at least ${min} elements`, v));
-  }
-  return v;
-}
-
-/** Like floats(), but an omitted output is allocated (zero-filled) with exactly `min` elements. */
-function output(op: string, name: string, v: unknown, min: number): F32 {
-  if (v !== undefined) return floats(op, name, v, min);
-  try {
-    return new Float32Array(min);
-  } catch {
-    throw new ShapeError(expectedMessage(where(op, name), `a new Float32Array of ${min} elements`, v, 'The sizes are too large.'));
-  }
-}
-
-function optionalFloats(op: string, name: string, v: unknown, min: number): F32 | null {
-  return v === undefined || v === null ? null : floats(op, name, v, min);
-}
-
-function size(op: string, name: string, v: unknown): number {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  throw new ValueError(expectedMessage(where(op, name), 'a non-negative integer', v));
-}
-
-function finite(op: string, name: string, v: unknown, min = -Infinity, max = Infinity): number {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) return v;
-  const range = min === -Infinity && max === Infinity ? 'a finite number' : `a number in [${min}, ${max}]`;
-  throw new ValueError(expectedMessage(where(op, name), range, v));
-}
-
-function bool(op: string, name: string, v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  throw new ValueError(expectedMessage(where(op, name), 'a boolean', v));
-}
-
-function seedValue(op: string, name: string, v: unknown): number | bigint {
-  if (typeof v === 'bigint' ? v >= 0n && v < 1n << 64n : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
-    return v as number | bigint;
-  throw new ValueError(expectedMessage(where(op, name), 'a non-negative safe integer or a BigInt in [0, 2^64)', v));
-}
-
-/** Elements a (rows, cols) row-major matrix with leading dimension ld spans. */
-function span(rows: number, cols: number, ld: number): number {
-  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+  throw new ValueError(expectedMessage(where(op, name), `one of ${Object.keys(table).join(', ')}`, v));
 }
 
 // ------------------------------------------------------------------------------------ backends
@@ -622,4 +555,3 @@ export function rngFill(out: Float32Array, args: RngFillArgs): Float32Array {
   try { loadAddon().rngFill(backend, buf, dist, a, b, seed, offset); } catch (e) { rethrowNative(e); }
   return buf;
 }
-export { where, floats, output, optionalFloats, size, finite, seedValue }; // @internal: shared with nativeConv.ts so every wrapper validates alike

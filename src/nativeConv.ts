@@ -8,10 +8,8 @@
  * allocating and allocate only outputs the caller did not pass.
  */
 import { ShapeError, ValueError, expectedMessage } from './errors.js';
-import {
-  type BackendOption, type NativeAddon, finite, floats, loadAddon, optionalFloats, output, resolveBackend,
-  rethrowNative, seedValue, size, where,
-} from './native.js';
+import { type BackendOption, type NativeAddon, loadAddon, resolveBackend, rethrowNative } from './native.js';
+import { finite, floats, optionalFloats, output, seedValue, size, where } from './nativeArgs.js';
 
 type F32 = Float32Array;
 type Opt = F32 | null;
