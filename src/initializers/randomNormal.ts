@@ -18,6 +18,8 @@ export class RandomNormal implements Initializer {
   readonly mean: number;
   readonly stddev: number;
   readonly seed: number | undefined;
+  /** The native distribution drawn from (TruncatedNormal overrides it). */
+  protected readonly distribution: number = NORMAL;
 
   constructor(args: RandomNormalArgs = {}) {
     const name = new.target.name;
@@ -28,7 +30,7 @@ export class RandomNormal implements Initializer {
 
   fill(out: Float32Array, shape: readonly number[], seed: bigint): void {
     checkFill(this.className, out, shape);
-    draw(out, NORMAL, this.mean, this.stddev, seed, this.seed);
+    draw(out, this.distribution, this.mean, this.stddev, seed, this.seed);
   }
 
   getConfig(): Record<string, unknown> {
