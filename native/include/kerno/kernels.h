@@ -155,6 +155,10 @@ typedef struct kerno_conv2d_params {
   int64_t stride_h, stride_w;
   int64_t dilation_h, dilation_w; /* 1 for pooling */
   int64_t pad_top, pad_left;
+  /* conv2d_forward and depthwise_conv2d_forward only: activation applied after the bias while the
+   * output tile is hot (inference, and training where the derivative is computable from the
+   * output). Zero-initialised = KERNO_ACT_LINEAR = none. Pooling and the backward kernels ignore it. */
+  kerno_activation_params act;
 } kerno_conv2d_params;
 
 /* Batch normalization over the last axis: N = rows (B·H·W for NHWC, B for 2-D), C = channels. */
@@ -174,6 +178,17 @@ typedef struct kerno_pad2d_params {
 /* ---------------------------------------------------------------- the backend table --------- */
 typedef struct kerno_backend {
   const char* name; /* "reference", "cpu-portable", "cpu-avx2", "cpu-avx512", "cuda" */
+
+  /* ---- memory. Host backends leave all of these NULL: their kernels take host pointers. A device
+   * backend fills them, and every pointer its kernels take is one it allocated (or an offset into
+   * one). All sizes in bytes. Transfers are ordered with the backend's kernels (one stream). */
+  kerno_status (*mem_alloc)(void** out, size_t bytes);   /* *out = NULL when bytes == 0 */
+  kerno_status (*mem_free)(void* p);                     /* NULL is a no-op */
+  kerno_status (*mem_upload)(void* dst_dev, const void* src_host, size_t bytes);
+  kerno_status (*mem_download)(void* dst_host, const void* src_dev, size_t bytes); /* synchronous */
+  kerno_status (*mem_zero)(void* dst_dev, size_t bytes);
+  kerno_status (*mem_copy)(void* dst_dev, const void* src_dev, size_t bytes);      /* device to device */
+  kerno_status (*synchronize)(void);                     /* waits for queued work; reports its errors */
 
   kerno_status (*gemm)(float* C, const float* A, const float* B, const kerno_gemm_params* p);
 
