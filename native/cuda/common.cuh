@@ -1,0 +1,46 @@
+// Shared plumbing of the CUDA backend: the one stream every kernel and transfer is ordered on,
+// and the translation of CUDA errors into kerno_status (kernels never throw across the C ABI).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kerno/kernels.h"
+
+namespace kerno::cuda {
+
+// The backend's stream. Every launch and transfer goes on it, so work is ordered without
+// host synchronisation; the binding synchronises only when results come down.
+cudaStream_t stream();
+
+// Status of the last launch on this thread: KERNO_ERR_DEVICE (and the CUDA error cleared) when
+// cudaGetLastError reports one, KERNO_OK otherwise. Call right after each <<<...>>> launch.
+inline kerno_status launch_status() {
+  cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? KERNO_OK : KERNO_ERR_DEVICE;
+}
+
+// Maps a runtime call's result: allocation failures are OUT_OF_MEMORY, others DEVICE.
+inline kerno_status to_status(cudaError_t e) {
+  if (e == cudaSuccess) return KERNO_OK;
+  cudaGetLastError();  // clear the non-sticky error so the next call starts clean
+  return e == cudaErrorMemoryAllocation ? KERNO_ERR_OUT_OF_MEMORY : KERNO_ERR_DEVICE;
+}
+
+// Blocks for a 1-D grid-stride launch over n elements (capped: grid-stride loops cover the rest).
+inline unsigned grid_for(int64_t n, unsigned block = 256) {
+  int64_t g = (n + block - 1) / block;
+  if (g < 1) g = 1;
+  if (g > 65535 * 8) g = 65535 * 8;
+  return static_cast<unsigned>(g);
+}
+
+}  // namespace kerno::cuda
+
+// Propagates a non-OK status from an expression (inside functions returning kerno_status).
+#define KERNO_CUDA_TRY(expr)                      \
+  do {                                            \
+    kerno_status kerno_s_ = (expr);               \
+    if (kerno_s_ != KERNO_OK) return kerno_s_;    \
+  } while (0)
