@@ -8,6 +8,11 @@
 #include "cpu/ops_layers.h"
 #include "cpu/ops_conv.h"
 #include "runtime/cpu_features.h"
+#include "runtime/device_sim.h"
+
+#if defined(KERNO_WITH_CUDA)
+extern "C" const kerno_backend* kerno_cuda_backend(void);  // native/cuda/registry.cu
+#endif
 
 namespace kerno {
 namespace {
@@ -160,6 +165,13 @@ struct Registry {
     if (f.avx512f) all.push_back(&kAvx512);
     if (f.avx512f && cap >= kLevelAvx512) cpu = &kAvx512;
     else if (f.avx2_fma && cap >= kLevelAvx2) cpu = &kAvx2;
+    // Testing aid (runtime/device_sim.h): the default CPU kernels behind device memory entries.
+    if (device_sim_requested()) all.push_back(device_sim_backend(cpu));
+#if defined(KERNO_WITH_CUDA)
+    // "cuda" only where a usable device exists (kerno_cuda_backend() is NULL otherwise).
+    if (kerno_cuda_device_count() > 0)
+      if (const kerno_backend* cuda = kerno_cuda_backend()) all.push_back(cuda);
+#endif
   }
 };
 
@@ -206,6 +218,9 @@ const kerno_backend* kerno_backend_cpu(void) { return kerno::registry().cpu; }
 // Built without a CUDA compiler: the CUDA entry points answer "not built, no device".
 int kerno_cuda_built(void) { return 0; }
 int kerno_cuda_device_count(void) { return 0; }
+kerno_status kerno_cuda_device_properties(int, kerno_cuda_device_props*) { return KERNO_ERR_UNSUPPORTED; }
+kerno_status kerno_cuda_set_tf32(int) { return KERNO_ERR_UNSUPPORTED; }
+int kerno_cuda_get_tf32(void) { return 0; }
 #endif
 
 }  // extern "C"

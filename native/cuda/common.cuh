@@ -36,6 +36,30 @@ inline unsigned grid_for(int64_t n, unsigned block = 256) {
   return static_cast<unsigned>(g);
 }
 
+// ---- additions for the dense/elementwise kernels (memory.cu, dense.cu, loss.cu, reduce.cu ...)
+
+// Deferred status: checks that need device data (a sparse class index outside [0, C)) cannot
+// return a status without a host synchronisation per call. The kernel records the status in
+// this device int instead (first writer wins in practice; any non-zero value is an error), and
+// the next synchronize() or mem_download() reports it and clears it. Returns NULL when the slot
+// could not be allocated (no device): callers then return KERNO_ERR_DEVICE.
+int* deferred_status_slot();
+
+__device__ __forceinline__ void defer_status(int* slot, kerno_status s) {
+  if (slot) *reinterpret_cast<volatile int*>(slot) = static_cast<int>(s);
+}
+
+// Warp-wide reductions (all 32 lanes must take part; every lane receives the result).
+template <class T>
+__device__ __forceinline__ T warp_sum(T v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+__device__ __forceinline__ float warp_max(float v) {
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
 }  // namespace kerno::cuda
 
 // Propagates a non-OK status from an expression (inside functions returning kerno_status).

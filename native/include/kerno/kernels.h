@@ -339,6 +339,24 @@ int kerno_get_num_threads(void);
 int kerno_cuda_built(void);
 int kerno_cuda_device_count(void);
 
+/* What backendInfo() lists for one CUDA device. */
+typedef struct kerno_cuda_device_props {
+  char name[256];        /* NUL-terminated, e.g. "NVIDIA H100 80GB HBM3" */
+  uint64_t memory_bytes; /* total global memory */
+  int32_t major, minor;  /* compute capability, e.g. 9 and 0 */
+} kerno_cuda_device_props;
+/* Fills *out for device i in [0, kerno_cuda_device_count()). KERNO_ERR_INVALID_ARGUMENT for another
+ * i or a NULL out, KERNO_ERR_UNSUPPORTED when CUDA is not built in, KERNO_ERR_DEVICE when the
+ * runtime query fails. */
+kerno_status kerno_cuda_device_properties(int i, kerno_cuda_device_props* out);
+
+/* CUDA GEMM precision, process-wide. on != 0 lets the CUDA backend's gemm and dense kernels round
+ * their inputs to TF32 (10-bit mantissa: ~2^-11 relative error per product, accumulation stays
+ * FP32) and multiply on tensor cores; 0, the default, keeps full FP32. KERNO_ERR_UNSUPPORTED when
+ * CUDA is not built in; get returns the current setting (0 or 1). */
+kerno_status kerno_cuda_set_tf32(int on);
+int kerno_cuda_get_tf32(void);
+
 #ifdef __cplusplus
 }
 #endif
