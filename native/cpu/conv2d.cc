@@ -2,15 +2,19 @@
 // B = batch, H, W = input spatial, C = input channels, OH, OW = output spatial, KH, KW = kernel
 // spatial, K = filters; P = B·OH·OW output pixels, D = KH·KW·C (one im2col row).
 //
-//   out (B,OH,OW,K) = Σ_{kh,kw,c} inp (B,H,W,C)[b, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, c]
-//                     · kernel (KH,KW,C,K)[kh,kw,c,k] + bias (K)
+//   out (B,OH,OW,K) = act( Σ_{kh,kw,c} inp (B,H,W,C)[b, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, c]
+//                          · kernel (KH,KW,C,K)[kh,kw,c,k] + bias (K) )
 //
-// The fast path is im2col + the backend's GEMM: the HWIO kernel is already the (D,K) matrix, so
-// an im2col row (kh,kw,c) times it is one output pixel. im2col runs over tiles of output pixels
-// whose column buffer fits a fixed budget, so a 60,000-image batch needs no more scratch than a
-// 100-image one. A 1×1 stride-1 unpadded conv is a plain GEMM on the NHWC data. Thin rows
+// The general path is im2col + the backend's GEMM: the HWIO kernel is already the (D,K) matrix,
+// so an im2col row (kh,kw,c) times it is one output pixel. im2col runs over tiles of output
+// pixels whose column buffer fits a fixed budget, so a 60,000-image batch needs no more scratch
+// than a 100-image one. A 1×1 stride-1 unpadded conv is a plain GEMM on the NHWC data. Thin rows
 // (D < 32, a first layer on 1–3 channels) skip the GEMM: conv2d_avx2.cc's direct kernels when
-// the CPU has AVX2 and K % 8 == 0, the plain loops below otherwise.
+// the CPU has AVX2 and K % 8 == 0, the plain loops below otherwise. On AVX2 the direct forward
+// kernel also takes rows up to D = 768 (the reference CNN's second conv), and backward-data of
+// short stride-1 rows runs as that kernel on the flipped kernel (rules and measurements at
+// wide_direct_forward and transposed_direct). Every forward path ends in the same output stage
+// (conv2d_epilogue.h): bias and the fused activation on each tile while it is hot.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -18,8 +22,10 @@
 #include <type_traits>
 
 #include "cpu/conv2d_direct.h"
+#include "cpu/conv2d_epilogue.h"
 #include "cpu/ops_conv.h"
 #include "runtime/aligned_alloc.h"
+#include "cpu/vmath.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
@@ -208,14 +214,6 @@ void add_rows(float* dst, const float* src, int64_t n) {
   });
 }
 
-// out (n,K) += bias (K) for each of n rows.
-void add_bias(float* out, const float* bias, int64_t n, int64_t K) {
-  parallel_for(n, std::max<int64_t>(1, 16384 / K), [=](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t k = 0; k < K; ++k) out[r * K + k] += bias[k];
-  });
-}
-
 // dbias (K) += Σ over P rows of dout (P,K). Threads split the columns; each column sums in
 // double because P reaches millions of pixels (blocks of 64 columns keep the sums on the stack).
 void sum_columns(float* dbias, const float* dout, int64_t P, int64_t K) {
@@ -319,13 +317,47 @@ bool direct_avx2(gemm_fn gemm, const Geo& g, const kerno_conv2d_params* p) {
   return g.D < kDirectMaxD && !g.pointwise() && wide_simd(gemm) && conv2d_direct_avx2_fits(p);
 }
 
-void direct_forward(gemm_fn gemm, const DirectJob& j) {
+// The bias is already in (the sums start from it); the activation runs on each chunk.
+// Forward and backward-data of rows D ≥ kDirectMaxD: im2col + GEMM, or the AVX2 direct kernels
+// (conv2d_avx2.cc); conv2d_set_path forces one.
+std::atomic<int> g_path{kConv2dPathAuto};
+
+// The direct kernel wins while a 16-filter block of the kernel (D·16 floats) stays within L1/L2
+// reach beside the windows it multiplies. Measured on Zen 3 (kerno_conv_bench --paths, one thread,
+// CPU time), against im2col + GEMM: +15–25% for D = 144–288 with 32 filters, +2–3% for the
+// reference CNN's second conv (D = 288, 64 filters) and at D = 576, +40–95% with 8–24 filters;
+// −17% at D = 1152 and −39% at D = 2304, where the GEMM's cache blocking wins. On two threads its
+// row blocks are handed out dynamically and the reference conv gains 10–15%.
+constexpr int64_t kDirectForwardMaxD = 768;
+
+bool wide_direct_forward(gemm_fn gemm, const Geo& g, const kerno_conv2d_params* p) {
+  if (g.D < kDirectMaxD || g.pointwise() || !wide_simd(gemm) || !conv2d_direct_forward_avx2_fits(p)) return false;
+  const int path = g_path.load(std::memory_order_relaxed);
+  if (path != kConv2dPathAuto) return path == kConv2dPathDirect;
+  return g.D <= kDirectForwardMaxD;
+}
+
+// Backward-data of stride 1 as a direct forward conv of dout (conv2d_avx2.cc): no GEMM into a
+// column buffer and no col2im fold. Its rows are KH·KW·K long, so it wins on short rows of small
+// windows: measured as above, +10–40% for 3×3 kernels over ≤ 32 filters (rows ≤ 288) and +80%
+// over 8, but −10% over 64 filters (the reference CNN's second conv), −30% for 5×5 (rows of
+// 800) and on par at 7×7, where the GEMM's blocking keeps its panels in cache.
+bool transposed_direct(gemm_fn gemm, const Geo& g, const kerno_conv2d_params* p) {
+  if (g.D < kDirectMaxD || g.pointwise() || !wide_simd(gemm) || !conv2d_direct_transposed_avx2_fits(p)) return false;
+  const int path = g_path.load(std::memory_order_relaxed);
+  if (path != kConv2dPathAuto) return path == kConv2dPathDirect;
+  return g.KH * g.KW <= 9 && g.KH * g.KW * g.K <= 288;
+}
+
+void direct_forward(gemm_fn gemm, const DirectJob& j, const kerno_activation_params& act) {
   bool wide = wide_simd(gemm);
   parallel_for(j.g->P, std::max<int64_t>(1, 4096 / j.g->K), [&](int64_t m0, int64_t m1) {
 #if defined(__x86_64__) || defined(_M_X64)
-    if (wide) return direct_forward_range_avx2(j, m0, m1);
+    if (wide) direct_forward_range_avx2(j, m0, m1);
+    else
 #endif
-    direct_forward_range(j, m0, m1);
+      direct_forward_range(j, m0, m1);
+    conv_output_stage(j.out + m0 * j.g->K, nullptr, m1 - m0, j.g->K, act);
   });
 }
 
@@ -372,7 +404,37 @@ kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
   return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
 }
 
+// Forward also takes the fused activation, which must be a known kind (even for an empty batch).
+kerno_status check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
+  if (p && !conv_act_valid(p->act)) return KERNO_ERR_INVALID_ARGUMENT;
+  return check(p, ok_pointers);
+}
+
 }  // namespace
+
+void conv_output_stage(float* out, const float* bias, int64_t n, int64_t K, const kerno_activation_params& act) {
+  const bool relu = act.kind == KERNO_ACT_RELU, linear = act.kind == KERNO_ACT_LINEAR;
+  if (n <= 0 || (linear && !bias)) return;
+  parallel_for(n, std::max<int64_t>(1, 16384 / K), [=, &act](int64_t r0, int64_t r1) {
+    float* o = out + r0 * K;
+    const int64_t len = (r1 - r0) * K;
+    if (relu && bias) {  // one pass: o = relu(o + b), as add-then-activation_forward rounds it
+      for (int64_t r = 0; r < len; r += K)
+        for (int64_t k = 0; k < K; ++k) {
+          float v = o[r + k] + bias[k];
+          o[r + k] = pick(v < 0.f, 0.f, v);
+        }
+      return;
+    }
+    if (bias)
+      for (int64_t r = 0; r < len; r += K)
+        for (int64_t k = 0; k < K; ++k) o[r + k] += bias[k];
+    if (relu)
+      for (int64_t i = 0; i < len; ++i) o[i] = pick(o[i] < 0.f, 0.f, o[i]);
+    else if (!linear)
+      cpu_activation_forward(o, o, len, &act);  // in place, inline when nested
+  });
+}
 
 kerno_status conv2d_check_geometry(const kerno_conv2d_params* p) {
   if (!p) return KERNO_ERR_INVALID_ARGUMENT;
@@ -393,6 +455,8 @@ kerno_status conv2d_check_geometry(const kerno_conv2d_params* p) {
 
 void conv2d_set_scratch_budget(size_t floats) { g_budget.store(floats ? floats : kDefaultBudget); }
 
+void conv2d_set_path(int path) { g_path.store(path); }
+
 size_t conv2d_scratch_floats(const kerno_conv2d_params* p) {
   if (conv2d_check_geometry(p) != KERNO_OK || p->B == 0) return 0;
   Geo g(*p);
@@ -406,10 +470,11 @@ size_t conv2d_scratch_floats(const kerno_conv2d_params* p) {
 
 // ---------------------------------------------------------------- scalar reference -----------
 
-// out (B,OH,OW,K) = conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K); bias may be NULL.
+// out (B,OH,OW,K) = act(conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K)); bias may be NULL.
+// The activation runs afterwards through the reference activation (what fusing must reproduce).
 kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                 const kerno_conv2d_params* p) {
-  kerno_status s = check(p, out && inp && kernel);
+  kerno_status s = check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   for (int64_t b = 0; b < g.B; ++b)
@@ -428,7 +493,8 @@ kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kerne
             }
           }
       }
-  return KERNO_OK;
+  if (p->act.kind == KERNO_ACT_LINEAR) return KERNO_OK;
+  return ref_activation_forward(out, out, g.P * g.K, &p->act);
 }
 
 // dinp (B,H,W,C) += Σ over the windows reading each input element of dout (B,OH,OW,K) · kernel.
@@ -486,18 +552,19 @@ kerno_status ref_conv2d_backward_filter(float* dkernel, float* dbias, const floa
 
 kerno_status cpu_conv2d_forward(gemm_fn gemm, float* out, const float* inp, const float* kernel,
                                 const float* bias, const kerno_conv2d_params* p) {
-  kerno_status s = check(p, out && inp && kernel && gemm);
+  kerno_status s = check_forward(p, out && inp && kernel && gemm);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   if (g.pointwise()) {  // out (P,K) = inp (P,C) · kernel (C,K)
     kerno_gemm_params gp{0, 0, g.P, g.K, g.C, g.C, g.K, g.K, 1.f, 0.f};
     if ((s = gemm(out, inp, kernel, &gp)) != KERNO_OK) return s;
-    if (bias) add_bias(out, bias, g.P, g.K);
+    conv_output_stage(out, bias, g.P, g.K, p->act);
     return KERNO_OK;
   }
   if (direct_avx2(gemm, g, p)) return conv2d_direct_forward_avx2(out, inp, kernel, bias, p);
+  if (wide_direct_forward(gemm, g, p)) return conv2d_direct_forward_avx2(out, inp, kernel, bias, p);
   if (g.D < kDirectMaxD) {
-    direct_forward(gemm, DirectJob{&g, out, nullptr, inp, kernel, bias, nullptr});
+    direct_forward(gemm, DirectJob{&g, out, nullptr, inp, kernel, bias, nullptr}, p->act);
     return KERNO_OK;
   }
   return run_tiles(g, plan_tiles(g, 1), false, [&](int, int64_t m0, int64_t n, float* col) {
@@ -505,7 +572,7 @@ kerno_status cpu_conv2d_forward(gemm_fn gemm, float* out, const float* inp, cons
     // beta = 0: whatever out held (even NaN) is ignored.
     kerno_gemm_params gp{0, 0, n, g.K, g.D, g.D, g.K, g.K, 1.f, 0.f};
     kerno_status st = gemm(out + m0 * g.K, col, kernel, &gp);
-    if (st == KERNO_OK && bias) add_bias(out + m0 * g.K, bias, n, g.K);  // while the tile is still in cache
+    if (st == KERNO_OK) conv_output_stage(out + m0 * g.K, bias, n, g.K, p->act);  // while the tile is in cache
     return st;
   });
 }
@@ -520,6 +587,7 @@ kerno_status cpu_conv2d_backward_data(gemm_fn gemm, float* dinp, const float* do
     return gemm(dinp, dout, kernel, &gp);
   }
   if (direct_avx2(gemm, g, p)) return conv2d_direct_backward_data_avx2(dinp, dout, kernel, p);
+  if (transposed_direct(gemm, g, p)) return conv2d_direct_transposed_avx2(dinp, dout, kernel, p);
   auto tile = [&](int, int64_t m0, int64_t n, float* col) {
     // col (n,D) = dout tile (n,K) · kernelᵀ, kernel stored (D,K)
     kerno_gemm_params gp{0, 1, n, g.D, g.K, g.K, g.K, g.D, 1.f, 0.f};

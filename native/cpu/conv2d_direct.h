@@ -16,9 +16,20 @@ constexpr int64_t kConv2dDirectMaxD = 32;
 // filters). The caller also checks that the CPU runs AVX2 + FMA.
 bool conv2d_direct_avx2_fits(const kerno_conv2d_params* p);
 
-// out (B,OH,OW,K) = conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K, may be NULL).
+// Whether conv2d_direct_forward_avx2 takes p at any row length D: K % 8 == 0 and KH below
+// kConv2dDirectMaxD (its row-pointer tables). Rows of D ≥ kConv2dDirectMaxD use a 6-pixel ×
+// 16-filter register block, as a GEMM micro-kernel, reading the windows in place (no im2col).
+bool conv2d_direct_forward_avx2_fits(const kerno_conv2d_params* p);
+
+// out (B,OH,OW,K) = act(conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K, may be NULL)).
 kerno_status conv2d_direct_forward_avx2(float* out, const float* inp, const float* kernel, const float* bias,
                                         const kerno_conv2d_params* p);
+// Whether conv2d_direct_transposed_avx2 takes p: stride 1, C % 8 == 0, KH below kConv2dDirectMaxD.
+bool conv2d_direct_transposed_avx2_fits(const kerno_conv2d_params* p);
+// dinp (B,H,W,C) += the input gradient of dout (B,OH,OW,K), as the direct forward kernel run on
+// dout with the kernel flipped and transposed (any row length; stride 1).
+kerno_status conv2d_direct_transposed_avx2(float* dinp, const float* dout, const float* kernel,
+                                           const kerno_conv2d_params* p);
 // dinp (B,H,W,C) += the input gradient of dout (B,OH,OW,K).
 kerno_status conv2d_direct_backward_data_avx2(float* dinp, const float* dout, const float* kernel,
                                               const kerno_conv2d_params* p);

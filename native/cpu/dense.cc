@@ -5,8 +5,10 @@
 //
 // The fast version is written once over the backend's GEMM (row-major,
 // C = alpha·op(A)·op(B) + beta·C), so every CPU level differs only in the GEMM it passes.
+#include <algorithm>
 #include <cstdint>
 
+#include "cpu/gemm_driver.h"
 #include "cpu/ops.h"
 #include "runtime/threadpool.h"
 
@@ -125,22 +127,71 @@ kerno_status cpu_dense_forward(gemm_fn gemm, float* out, const float* inp, const
   return KERNO_OK;
 }
 
+namespace {
+
+// The backward products: dinp (B,I) += dout (B,U) · kernelᵀ (kernel stored (I,U)) and
+// dkernel (I,U) += inpᵀ · dout (inp stored (B,I)).
+struct BackwardJob {
+  gemm_fn gemm;
+  float *dinp, *dkernel, *dbias;
+  const float *dout, *inp, *kernel;
+  int64_t B, I, U;
+  kerno_status status[2];
+
+  kerno_status input_gradient() const {
+    kerno_gemm_params g{0, 1, B, I, U, U, U, I, 1.f, 1.f};
+    return gemm(dinp, dout, kernel, &g);
+  }
+  kerno_status weight_gradients() const {
+    kerno_gemm_params g{1, 0, I, U, B, I, U, U, 1.f, 1.f};
+    kerno_status s = dkernel && I > 0 ? gemm(dkernel, inp, dout, &g) : KERNO_OK;
+    if (s == KERNO_OK && dbias) sum_rows_into(dbias, dout, B, U);
+    return s;
+  }
+};
+
+// Whether the two products should run side by side, one thread each, rather than one after the
+// other on two threads each: when they are small (up to 8 MFLOP each; both always do the same
+// 2·B·I·U flops), one thread runs a product more efficiently than two share it, and the pair
+// costs one parallel region instead of two. On the MLP's 256→128 layer at batch 32 (2-core
+// Zen 3): 34 µs side by side, against 18 + 21 µs for the two products on two threads each.
+// Each product's arithmetic is the same
+// either way (a GEMM's result does not depend on its thread count). Products smaller than
+// 2^18 flops and 2^14 streamed elements each (the 128→10 output layer) finish before a second
+// thread would have started, so they stay on one thread.
+bool side_by_side(int64_t B, int64_t I, int64_t U) {
+  if (num_threads() < 2 || in_parallel_region()) return false;
+  double flops = 2.0 * static_cast<double>(B) * I * U;
+  if (flops > 8e6) return false;
+  double dx_elems = static_cast<double>(B) * I + static_cast<double>(I) * U + static_cast<double>(B) * U;
+  double dw_elems = static_cast<double>(I) * U + static_cast<double>(B) * (I + U);
+  if (std::max(dx_elems, dw_elems) > 4 * gemm_detail::kMinElemsPerThread) return false;
+  return flops >= 262144.0 || std::min(dx_elems, dw_elems) >= 16384.0;
+}
+
+}  // namespace
+
 kerno_status cpu_dense_backward(gemm_fn gemm, float* dinp, float* dkernel, float* dbias,
                                 const float* dout, const float* inp, const float* kernel, int64_t B,
                                 int64_t I, int64_t U) {
   kerno_status s = check_backward(dinp, dkernel, dout, inp, kernel, B, I, U);
   if (s != KERNO_OK || B == 0 || U == 0) return s;
   if (!gemm) return KERNO_ERR_INVALID_ARGUMENT;
-  if (I > 0 && dinp) {  // dinp (B,I) += dout (B,U) · kernelᵀ, kernel stored (I,U)
-    kerno_gemm_params g{0, 1, B, I, U, U, U, I, 1.f, 1.f};
-    if ((s = gemm(dinp, dout, kernel, &g)) != KERNO_OK) return s;
+  BackwardJob job{gemm, dinp, dkernel, dbias, dout, inp, kernel, B, I, U, {KERNO_OK, KERNO_OK}};
+  bool input = I > 0 && dinp;
+  if (input && (dkernel || dbias) && side_by_side(B, I, U)) {
+    parallel_run(
+        2,
+        [](void* ctx, int tid, int nt) {
+          auto* j = static_cast<BackwardJob*>(ctx);
+          if (tid == 0) j->status[0] = j->input_gradient();
+          if (tid == 1 || nt == 1) j->status[1] = j->weight_gradients();
+        },
+        &job);
+    return job.status[0] != KERNO_OK ? job.status[0] : job.status[1];
   }
-  if (I > 0 && dkernel) {  // dkernel (I,U) += inpᵀ · dout, inp stored (B,I)
-    kerno_gemm_params g{1, 0, I, U, B, I, U, U, 1.f, 1.f};
-    if ((s = gemm(dkernel, inp, dout, &g)) != KERNO_OK) return s;
-  }
-  if (dbias) sum_rows_into(dbias, dout, B, U);
-  return KERNO_OK;
+  if (input && (s = job.input_gradient()) != KERNO_OK) return s;
+  return job.weight_gradients();
 }
 
 }  // namespace kerno

@@ -7,11 +7,13 @@
 //
 // Each output channel reads one input channel, so there is no reduction over C for a GEMM to
 // exploit: the fast version runs direct loops whose innermost loop walks the contiguous channel
-// axis (vectorised by the compiler), threaded over rows of pixels.
+// axis (vectorised by the compiler), threaded over rows of pixels. The fused activation
+// (kerno_conv2d_params.act) runs on each finished output row while it is in cache.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
+#include "cpu/conv2d_epilogue.h"
 #include "cpu/ops_conv.h"
 #include "runtime/aligned_alloc.h"
 #include "runtime/threadpool.h"
@@ -31,6 +33,12 @@ kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
   if (s != KERNO_OK) return s;
   if (p->B == 0) return KERNO_OK;
   return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
+}
+
+// Forward also takes the fused activation, which must be a known kind (even for an empty batch).
+kerno_status check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
+  if (p && !conv_act_valid(p->act)) return KERNO_ERR_INVALID_ARGUMENT;
+  return check(p, ok_pointers);
 }
 
 // o (CM) += x (C) ⊙ k (CM) with each x[c] feeding M outputs.
@@ -164,7 +172,7 @@ kerno_status backward_filter(float* dkernel, float* dbias, const float* dout, co
 
 kerno_status ref_depthwise_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                           const kerno_conv2d_params* p) {
-  kerno_status s = check(p, out && inp && kernel);
+  kerno_status s = check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   for (int64_t b = 0; b < g.B; ++b)
@@ -182,7 +190,8 @@ kerno_status ref_depthwise_conv2d_forward(float* out, const float* inp, const fl
               }
             out[((b * g.OH + oh) * g.OW + ow) * g.CM + j] = acc;
           }
-  return KERNO_OK;
+  if (p->act.kind == KERNO_ACT_LINEAR) return KERNO_OK;
+  return ref_activation_forward(out, out, g.B * g.OH * g.OW * g.CM, &p->act);
 }
 
 kerno_status ref_depthwise_conv2d_backward(float* dinp, float* dkernel, float* dbias, const float* dout,
@@ -214,11 +223,15 @@ kerno_status ref_depthwise_conv2d_backward(float* dinp, float* dkernel, float* d
 
 kerno_status cpu_depthwise_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                           const kerno_conv2d_params* p) {
-  kerno_status s = check(p, out && inp && kernel);
+  kerno_status s = check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
+  const kerno_activation_params act = p->act;
   parallel_for(g.B * g.OH, row_grain(g.OW * g.KH * g.KW * g.CM), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) forward_row(out, inp, kernel, bias, g, r / g.OH, r % g.OH);
+    for (int64_t r = r0; r < r1; ++r) {
+      forward_row(out, inp, kernel, bias, g, r / g.OH, r % g.OH);
+      conv_output_stage(out + r * g.OW * g.CM, nullptr, g.OW, g.CM, act);  // bias is already in
+    }
   });
   return KERNO_OK;
 }

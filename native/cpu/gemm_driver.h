@@ -67,9 +67,13 @@ constexpr int kScratchA = 2;  // per thread: a packed Ã block and a direct-B ed
 constexpr int kScratchB = 3;  // the shared packed B̃
 
 // Below this many flops per thread a second thread costs more (wake-up, duplicated A packing)
-// than it saves. Measured through Node, where workers have often gone back to sleep between
-// calls: a 128³ product (4.2 MFLOP) ran at 32 GFLOP/s on 2 threads against 58 on one.
-constexpr double kMinFlopsPerThread = 4e6;
+// than it saves. Workers spin between the regions of a training step, so a region costs about a
+// microsecond; on a quiet machine (2-core Zen 3) the MLP's 32×256×128 products (2.1 MFLOP) ran
+// at 124 GFLOP/s on two threads against 66 on one. (The threshold was 4 MFLOP while a region
+// could cost a worker's whole 50 µs spin: see runtime/threadpool.cc.)
+constexpr double kMinFlopsPerThread = 1e6;
+// Or below this many elements of A, B and C together per thread (see plan_threads).
+constexpr double kMinElemsPerThread = 65536;
 // B̃ holds K × N floats at most this many (64 MiB); wider problems run in column chunks.
 constexpr int64_t kMaxPackedB = int64_t{1} << 24;
 // B is read in place (not packed) when each panel serves at most this many rows: the copy would
@@ -255,7 +259,8 @@ const float* shared_panel(const Job& j, int64_t pc, int64_t kc, int64_t p) {
       state[mine].store(kPanelReady, std::memory_order_release);
       continue;
     }
-    if (spins < 4096) KERNO_CPU_RELAX();
+    // Yield soon: on a loaded machine the packing thread may be waiting for this core.
+    if (spins < 64) KERNO_CPU_RELAX();
     else std::this_thread::yield();
   }
 }
@@ -373,10 +378,16 @@ void thread_main(void* ctx, int tid, int /*nt*/) {
 }
 
 // ------------------------------------------------------------------------------ the plan
-// Threads for a problem: enough work per thread to pay for waking it.
+// Threads for a problem: enough work per thread to pay for waking it. Work is the larger of the
+// arithmetic and the memory traffic: a product with a short side (a batch-1 GEMV, or a weight
+// gradient from a few samples, K = batch) does little arithmetic per element it streams, and
+// two cores stream about twice as fast as one. Inside a parallel region (dense backward runs its
+// two products side by side) a product gets one thread.
 inline int plan_threads(int64_t M, int64_t N, int64_t K) {
+  if (in_parallel_region()) return 1;
   double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  double useful = std::max(1.0, flops / kMinFlopsPerThread);
+  double elems = static_cast<double>(M) * N + static_cast<double>(K) * N + static_cast<double>(M) * K;
+  double useful = std::max(1.0, std::max(flops / kMinFlopsPerThread, elems / kMinElemsPerThread));
   return static_cast<int>(std::min<double>(std::max(1, num_threads()), useful));
 }
 

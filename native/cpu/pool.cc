@@ -12,15 +12,21 @@
 // evenly among tied maxima over S (2 ties → 0.5 each), as TensorFlow's reduce_max gradient does
 // for Keras's GlobalMaxPooling2D. The two agree whenever the maximum is unique.
 //
-// The fast versions keep channels innermost so GCC vectorises every loop over C, and thread over
-// (batch × output rows) for forward, and over (batch × channel blocks) for backward, where
-// overlapping windows of one image write the same dinp rows.
+// The fast versions keep channels innermost and run each window from a table of its taps, with
+// the running max/sum (and, backward, the first maximum's tap) in SSE2 registers. Forward threads over (batch × output rows). Backward does too when the windows are disjoint
+// (stride ≥ window on both axes, as Keras's default strides = pool_size): every input element then
+// belongs to one window at most, so no two rows write the same dinp element; overlapping windows
+// thread over (batch × channel blocks) instead.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "cpu/ops_layers.h"
 #include "runtime/threadpool.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace kerno {
 namespace {
@@ -196,30 +202,129 @@ kerno_status ref_global_max_pool_backward(float* dinp, const float* dout, const 
 // ---------------------------------------------------------------- fast CPU
 namespace {
 
+// A window's in-bounds taps as pointers to their channel 0, in scan order (rows, then columns).
+// Windows of up to kMaxTaps taps run through these tables; larger ones take plain loops.
+constexpr int64_t kMaxTaps = 16;
+template <class T>
+inline int window_taps(T** at, T* base, const kerno_conv2d_params& p, int64_t b, Span sh, Span sw) {
+  int n = 0;
+  for (int64_t h = sh.lo; h < sh.hi; ++h)
+    for (int64_t w = sw.lo; w < sw.hi; ++w) at[n++] = base + ((b * p.H + h) * p.W + w) * p.C;
+  return n;
+}
+
+// o (C) = the max (kMax) or the sum over the window's n taps `at`, per channel. SSE2 is the
+// x86-64 baseline, so every CPU backend may use it; other targets (and the last C % 4 channels)
+// take the plain loop, which does the same arithmetic. The max starts from the first tap (not
+// −inf), so a NaN there wins as in the reference; max_ps(x, m) is x > m ? x : m, NaN included.
+template <bool kMax>
+inline void reduce_window(float* o, const float* const* at, int n, int64_t C) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  for (; c + 8 <= C; c += 8) {  // two vectors per pass: independent dependency chains
+    __m128 a0 = kMax ? _mm_loadu_ps(at[0] + c) : _mm_setzero_ps();
+    __m128 a1 = kMax ? _mm_loadu_ps(at[0] + c + 4) : _mm_setzero_ps();
+    for (int t = kMax ? 1 : 0; t < n; ++t) {
+      const __m128 x0 = _mm_loadu_ps(at[t] + c), x1 = _mm_loadu_ps(at[t] + c + 4);
+      a0 = kMax ? _mm_max_ps(x0, a0) : _mm_add_ps(a0, x0);
+      a1 = kMax ? _mm_max_ps(x1, a1) : _mm_add_ps(a1, x1);
+    }
+    _mm_storeu_ps(o + c, a0);
+    _mm_storeu_ps(o + c + 4, a1);
+  }
+#endif
+  for (; c < C; ++c) {
+    float a = kMax ? at[0][c] : 0.f;
+    for (int t = kMax ? 1 : 0; t < n; ++t) a = kMax ? (at[t][c] > a ? at[t][c] : a) : a + at[t][c];
+    o[c] = a;
+  }
+}
+
+// dinp at each channel's first maximum of the window += d (C); `at` are the taps in inp, `dat` the
+// same taps in dinp. Later taps win only when strictly greater (a NaN never does). The gradient
+// is selected in rather than added as zero to the other taps, which would turn a −0 into +0.
+inline void max_back_window(float* const* dat, const float* const* at, int n, const float* d, int64_t C) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  for (; c + 4 <= C; c += 4) {
+    __m128 best = _mm_loadu_ps(at[0] + c);
+    __m128i win = _mm_setzero_si128();
+    for (int t = 1; t < n; ++t) {
+      const __m128 x = _mm_loadu_ps(at[t] + c);
+      const __m128i take = _mm_castps_si128(_mm_cmpgt_ps(x, best));
+      best = _mm_max_ps(x, best);
+      win = _mm_or_si128(_mm_and_si128(take, _mm_set1_epi32(t)), _mm_andnot_si128(take, win));
+    }
+    const __m128 g = _mm_loadu_ps(d + c);
+    for (int t = 0; t < n; ++t) {
+      const __m128 sel = _mm_castsi128_ps(_mm_cmpeq_epi32(win, _mm_set1_epi32(t)));
+      const __m128 v = _mm_loadu_ps(dat[t] + c);
+      _mm_storeu_ps(dat[t] + c, _mm_or_ps(_mm_and_ps(sel, _mm_add_ps(v, g)), _mm_andnot_ps(sel, v)));
+    }
+  }
+#endif
+  for (; c < C; ++c) {
+    int win = 0;
+    for (int t = 1; t < n; ++t)
+      if (at[t][c] > at[win][c]) win = t;
+    dat[win][c] += d[c];
+  }
+}
+
 // One output row (b, oh) of max or average pooling: out (OW,C).
 template <bool kMax>
 void pool_row(float* out, const float* inp, const kerno_conv2d_params& p, int64_t b, int64_t oh) {
   const int64_t C = p.C;
-  Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H);
+  const Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H);
+  const float* at[kMaxTaps];
   for (int64_t ow = 0; ow < p.OW; ++ow) {
-    Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
+    const Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
     float* o = out + ow * C;
-    // Max starts from the first tap (not −inf) so a NaN there behaves as in the reference.
-    const float* first = inp + ((b * p.H + sh.lo) * p.W + sw.lo) * C;
-    for (int64_t c = 0; c < C; ++c) o[c] = kMax ? first[c] : 0.f;
-    for (int64_t h = sh.lo; h < sh.hi; ++h)
-      for (int64_t w = sw.lo; w < sw.hi; ++w) {
-        const float* x = inp + ((b * p.H + h) * p.W + w) * C;
-        if (kMax) {
-          for (int64_t c = 0; c < C; ++c) o[c] = x[c] > o[c] ? x[c] : o[c];
-        } else {
-          for (int64_t c = 0; c < C; ++c) o[c] += x[c];
+    if ((sh.hi - sh.lo) * (sw.hi - sw.lo) <= kMaxTaps) {
+      reduce_window<kMax>(o, at, window_taps(at, inp, p, b, sh, sw), C);
+    } else {  // large windows: accumulate in the output, tap by tap
+      const float* first = inp + ((b * p.H + sh.lo) * p.W + sw.lo) * C;
+      for (int64_t c = 0; c < C; ++c) o[c] = kMax ? first[c] : 0.f;
+      for (int64_t h = sh.lo; h < sh.hi; ++h)
+        for (int64_t w = sw.lo; w < sw.hi; ++w) {
+          const float* x = inp + ((b * p.H + h) * p.W + w) * C;
+          for (int64_t c = 0; c < C; ++c) o[c] = kMax ? (x[c] > o[c] ? x[c] : o[c]) : o[c] + x[c];
         }
-      }
-    if (!kMax) {
-      const float n = taps(sh, sw);
-      for (int64_t c = 0; c < C; ++c) o[c] /= n;
     }
+    if (!kMax) {
+      const float cnt = taps(sh, sw);
+      for (int64_t c = 0; c < C; ++c) o[c] /= cnt;
+    }
+  }
+}
+
+// Whether no two windows share an input element (stride ≥ window on both axes) and each fits the
+// tap tables: backward may then thread over output rows.
+bool disjoint(const kerno_conv2d_params& p) {
+  return p.stride_h >= p.KH && p.stride_w >= p.KW && p.KH * p.KW <= kMaxTaps;
+}
+
+// Backward of output row (b, oh) for disjoint windows: dinp of the row's windows += their share
+// of dout (max: all of it to the first maximum, recomputed from inp; average: dout / taps each,
+// as avg_back_block rounds it).
+template <bool kMax>
+void back_row(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params& p, int64_t b, int64_t oh) {
+  const int64_t C = p.C;
+  const Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H);
+  const float* at[kMaxTaps];
+  float* dat[kMaxTaps];
+  for (int64_t ow = 0; ow < p.OW; ++ow) {
+    const Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
+    const float* d = dout + ((b * p.OH + oh) * p.OW + ow) * C;
+    const int n = window_taps(dat, dinp, p, b, sh, sw);
+    if (kMax) {
+      window_taps(at, inp, p, b, sh, sw);
+      max_back_window(dat, at, n, d, C);
+      continue;
+    }
+    const float cnt = taps(sh, sw);
+    for (int t = 0; t < n; ++t)
+      for (int64_t c = 0; c < C; ++c) dat[t][c] += d[c] / cnt;
   }
 }
 
@@ -297,6 +402,17 @@ void avg_back_block(float* dinp, const float* dout, const kerno_conv2d_params& p
   }
 }
 
+// Backward over output rows for disjoint windows; false when they overlap.
+template <bool kMax>
+bool back_disjoint(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params& q) {
+  if (!disjoint(q)) return false;
+  const int64_t row_work = q.OW * q.C * q.KH * q.KW;
+  parallel_for(q.B * q.OH, std::max<int64_t>(1, 32768 / std::max<int64_t>(row_work, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) back_row<kMax>(dinp, dout, inp, q, r / q.OH, r % q.OH);
+  });
+  return true;
+}
+
 }  // namespace
 
 kerno_status cpu_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
@@ -313,6 +429,7 @@ kerno_status cpu_max_pool2d_backward(float* dinp, const float* dout, const float
   if (s != KERNO_OK || empty_pool(p)) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
   const kerno_conv2d_params q = *p;
+  if (back_disjoint<true>(dinp, dout, inp, q)) return KERNO_OK;
   for_batch_channel_blocks(q, q.OH * q.OW * q.KH * q.KW * std::min(q.C, kChannelBlock),
                            [&](int64_t b, int64_t c0, int64_t c1) { max_back_block(dinp, dout, inp, q, b, c0, c1); });
   return KERNO_OK;
@@ -322,6 +439,7 @@ kerno_status cpu_avg_pool2d_backward(float* dinp, const float* dout, const kerno
   kerno_status s = check_pool(dinp, dout, p);
   if (s != KERNO_OK || empty_pool(p)) return s;
   const kerno_conv2d_params q = *p;
+  if (back_disjoint<false>(dinp, dout, nullptr, q)) return KERNO_OK;
   for_batch_channel_blocks(q, q.OH * q.OW * q.KH * q.KW * std::min(q.C, kChannelBlock),
                            [&](int64_t b, int64_t c0, int64_t c1) { avg_back_block(dinp, dout, q, b, c0, c1); });
   return KERNO_OK;

@@ -15,6 +15,10 @@ int num_threads();
 // and returns when all are done. Nested calls from inside a worker run serially (nt = 1).
 void parallel_run(int max_threads, void (*fn)(void* ctx, int tid, int nt), void* ctx);
 
+// Whether the calling thread is inside a parallel region (a worker, or the caller while it takes
+// part as thread 0): a parallel_run from here runs serially, so kernels plan for one thread.
+bool in_parallel_region();
+
 // Splits [0, n) into contiguous chunks of at least `grain` items, one per thread, and calls
 // body(begin, end) for each. Small ranges run inline on the caller.
 template <class F>

@@ -87,6 +87,48 @@ inline double bound(int64_t n, double max_mag) {
 
 inline std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
 
+// ---- the fused activation of the forward kernels (kerno_conv2d_params.act)
+
+struct Act {
+  int32_t kind;
+  float alpha;
+  const char* name;
+};
+// Every kind, with Keras's parameters where it has one (and a second ELU alpha).
+inline const std::vector<Act>& activations() {
+  static const std::vector<Act> all = {
+      {KERNO_ACT_LINEAR, 0.f, "linear"},          {KERNO_ACT_RELU, 0.f, "relu"},
+      {KERNO_ACT_SIGMOID, 0.f, "sigmoid"},        {KERNO_ACT_TANH, 0.f, "tanh"},
+      {KERNO_ACT_LEAKY_RELU, 0.2f, "leaky_relu"}, {KERNO_ACT_ELU, 1.f, "elu"},
+      {KERNO_ACT_ELU, 0.5f, "elu(0.5)"},          {KERNO_ACT_GELU_ERF, 0.f, "gelu_erf"},
+      {KERNO_ACT_GELU_TANH, 0.f, "gelu_tanh"},    {KERNO_ACT_SOFTPLUS, 0.f, "softplus"},
+      {KERNO_ACT_SILU, 0.f, "silu"},
+  };
+  return all;
+}
+
+// The activation in float64 (an oracle independent of activation.cc's float code).
+inline double act64(const Act& a, double x) {
+  auto sigmoid = [](double v) { return v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v)); };
+  switch (a.kind) {
+    case KERNO_ACT_RELU: return x > 0 ? x : 0;
+    case KERNO_ACT_SIGMOID: return sigmoid(x);
+    case KERNO_ACT_TANH: return std::tanh(x);
+    case KERNO_ACT_LEAKY_RELU: return x > 0 ? x : a.alpha * x;
+    case KERNO_ACT_ELU: return x > 0 ? x : a.alpha * std::expm1(x);
+    case KERNO_ACT_GELU_ERF: return 0.5 * x * std::erfc(-x / std::sqrt(2.0));
+    case KERNO_ACT_GELU_TANH: return 0.5 * x * (1 + std::tanh(0.79788456080286535588 * (x + 0.044715 * x * x * x)));
+    case KERNO_ACT_SOFTPLUS: return std::fmax(x, 0) + std::log1p(std::exp(-std::fabs(x)));
+    case KERNO_ACT_SILU: return x * sigmoid(x);
+    default: return x;
+  }
+}
+
+// Tolerance of act(conv) against act64(conv64): the conv's error bound `conv_atol` times the
+// activations' largest slope (≤ 1.13 for GELU, ≤ alpha ≤ 1 elsewhere), plus the float
+// activation's own few ulps (activation.cc: 2e-6 relative, 1e-6 absolute near zero).
+constexpr double kActSlope = 1.2, kActAtol = 1e-6, kActRtol = 2e-6;
+
 // Up to `count` distinct indices spread over [0, n) (all of them when n ≤ count).
 inline std::vector<size_t> spread(size_t n, size_t count) {
   std::vector<size_t> idx;

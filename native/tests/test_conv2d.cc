@@ -14,6 +14,7 @@
 #include "conv_cases.h"
 #include "cpu/ops_conv.h"
 #include "harness.h"
+#include "runtime/float_mode.h"
 
 namespace {
 
@@ -229,6 +230,35 @@ KERNO_TEST(conv2d_edge_shapes) {
     }
 }
 
+// Rows of D ≥ 32 have two paths on AVX2 backends for forward and, at stride 1 with C % 8 == 0,
+// for backward-data (im2col + GEMM, and the direct kernel run forward or on the flipped kernel;
+// conv2d.cc picks by row length): each forced in turn over shapes that reach the direct kernel's
+// border handling (padding, strides, dilation), 16- and 8-channel blocks and partial pixel groups.
+KERNO_TEST(conv2d_forward_paths) {
+  const Case cases[] = {
+      {2, 13, 13, 32, 64, 3, 3, 1, 1, 1, 1, false},  // the reference CNN's second conv
+      {2, 9, 8, 17, 24, 3, 3, 1, 1, 1, 1, true},     // 16 + 8 filters, 'same' borders
+      {3, 7, 9, 5, 8, 5, 2, 2, 1, 1, 2, true},       // strides, dilation
+      {1, 12, 11, 40, 16, 3, 3, 2, 2, 1, 1, false},
+      {2, 6, 31, 33, 32, 1, 3, 1, 1, 1, 1, true},    // one kernel row, long output rows
+      {1, 5, 5, 130, 8, 3, 3, 1, 1, 1, 1, true},     // D beyond the auto rule's limit
+      // backward-data through the flipped kernel: C = 8, 16, 24, 40; 'same' and 'valid',
+      // dilation, a window taller than wide, rows where every window is cut by the padding
+      {2, 9, 8, 16, 8, 3, 3, 1, 1, 1, 1, true},
+      {2, 7, 9, 8, 16, 5, 2, 1, 1, 2, 1, true},
+      {1, 6, 5, 24, 8, 3, 3, 1, 1, 2, 2, false},
+      {2, 5, 6, 40, 24, 3, 3, 1, 1, 1, 1, false},
+      {1, 2, 3, 16, 8, 3, 3, 1, 1, 1, 1, true},
+  };
+  for (int path : {kerno::kConv2dPathGemm, kerno::kConv2dPathDirect}) {
+    kerno::conv2d_set_path(path);
+    uint32_t seed = 1500;
+    for (const Case& c : cases) run_case(c, seed++, false);
+    for (const Case& c : kt_conv::sampled(11, 24, {8, 16, 24})) run_case(c, seed++, false);
+  }
+  kerno::conv2d_set_path(kerno::kConv2dPathAuto);
+}
+
 // 300 small images: with the default 4 MiB budget the im2col runs in several tiles.
 KERNO_TEST(conv2d_large_batch_tiles) {
   Case c{300, 7, 7, 17, 8, 3, 3, 1, 1, 1, 1, true};
@@ -306,6 +336,119 @@ KERNO_TEST(conv2d_invalid_params) {
     KT_CHECK(be->conv2d_backward_data(f, nullptr, f, &good) == KERNO_ERR_INVALID_ARGUMENT, "%s null dout", be->name);
     KT_CHECK(be->conv2d_backward_filter(nullptr, f, f, f, &good) == KERNO_ERR_INVALID_ARGUMENT, "%s null dkernel",
              be->name);
+  }
+}
+
+// The fused activation of conv2d_forward (kerno_conv2d_params.act), every kind on every path
+// (1×1 GEMM, AVX2 direct for thin rows, the portable direct loops when K % 8 != 0, and for rows of
+// D ≥ 32 both im2col + GEMM, with one and with many tiles, and the AVX2 direct kernel), with and
+// without bias: (1) bit-for-bit the unfused conv followed
+// by the same backend's activation_forward, so fusing never changes results (training and
+// inference agree); (2) within the bound of the float64 conv passed through a float64 activation.
+KERNO_TEST(conv2d_fused_activation) {
+  // As the binding runs kernels: denormals flushed on this thread as on the pool's workers, so a
+  // tile computed here and one computed on a worker round alike.
+  kerno::FlushDenormals ftz;
+  const Case cases[] = {
+      {3, 5, 4, 17, 8, 1, 1, 1, 1, 1, 1, false},     // pointwise GEMM
+      {2, 28, 28, 1, 32, 3, 3, 1, 1, 1, 1, false},   // AVX2 direct, rows read in place
+      {2, 9, 8, 3, 40, 3, 3, 2, 1, 1, 2, true},      // AVX2 direct, gathered borders, 32 + 8 filters
+      {2, 7, 7, 2, 5, 3, 3, 1, 1, 1, 1, true},       // portable direct (K % 8 != 0)
+      {2, 13, 13, 32, 16, 3, 3, 1, 1, 1, 1, false},  // D = 288: im2col + GEMM or the direct kernel
+      {2, 9, 8, 5, 8, 3, 3, 2, 2, 2, 2, true},
+      {300, 7, 7, 17, 8, 3, 3, 1, 1, 1, 1, true},    // many tiles over the threads
+  };
+  uint32_t seed = 1200;
+  for (const Case& c : cases) {
+    Data d = make_data(c, seed++);
+    Ref ref = reference(d);
+    const size_t n = d.n_out();
+    const double conv_atol = kt_conv::bound(d.p.KH * d.p.KW * d.p.C + 1, max_of(ref.out_mag));
+    for (int path : {kerno::kConv2dPathGemm, kerno::kConv2dPathDirect}) {  // D ≥ 32: both forward paths
+      kerno::conv2d_set_path(path);
+      for (const kerno_backend* be : kt::backends()) {
+        if (!is_host(be) || !be->conv2d_forward) continue;
+        for (const kt_conv::Act& a : kt_conv::activations()) {
+          for (bool with_bias : {true, false}) {
+            if (!with_bias && a.kind != KERNO_ACT_RELU && a.kind != KERNO_ACT_SIGMOID) continue;
+            std::string what = kt_conv::describe(be->name, c) + " " + a.name + (with_bias ? "" : " no bias") +
+                               (path == kerno::kConv2dPathDirect ? " (direct)" : "");
+            const float* bias = with_bias ? d.bias.data() : nullptr;
+            kerno_conv2d_params p = d.p;
+            p.act = {a.kind, a.alpha};
+            std::vector<float> fused(n, std::numeric_limits<float>::quiet_NaN()), plain(n);
+            KT_CHECK_OK(be->conv2d_forward(fused.data(), d.inp.data(), d.kernel.data(), bias, &p));
+            KT_CHECK_OK(be->conv2d_forward(plain.data(), d.inp.data(), d.kernel.data(), bias, &d.p));
+            KT_CHECK_OK(be->activation_forward(plain.data(), plain.data(), static_cast<int64_t>(n), &p.act));
+            KT_CHECK(std::memcmp(fused.data(), plain.data(), n * sizeof(float)) == 0,
+                     "%s: fused output differs from conv + activation_forward", what.c_str());
+            std::vector<double> want(n);
+            for (size_t i = 0; i < n; ++i) {
+              double z = ref.out[i] - (with_bias ? 0.0 : d.bias[i % static_cast<size_t>(d.p.K)]);
+              want[i] = kt_conv::act64(a, z);
+            }
+            KT_ALL_CLOSE(what.c_str(), fused.data(), want.data(), n, kt_conv::kActSlope * conv_atol + kt_conv::kActAtol,
+                         kt_conv::kActRtol);
+          }
+        }
+      }
+    }
+  }
+  kerno::conv2d_set_path(kerno::kConv2dPathAuto);
+}
+
+// A NaN in the input reaches the fused ReLU's output exactly as it reaches activation_forward's
+// (NaN passes through ReLU), on the paths that apply it in registers and in the output stage.
+KERNO_TEST(conv2d_fused_relu_nan) {
+  kerno::FlushDenormals ftz;
+  const Case cases[] = {
+      {1, 6, 6, 1, 8, 3, 3, 1, 1, 1, 1, false},   // AVX2 direct, thin rows
+      {1, 6, 6, 13, 8, 3, 3, 1, 1, 1, 1, false},  // D = 117: im2col + GEMM or the AVX2 direct kernel
+  };
+  for (int path : {kerno::kConv2dPathGemm, kerno::kConv2dPathDirect}) {
+    kerno::conv2d_set_path(path);
+    for (const Case& c : cases) {
+      Data d = make_data(c, 1300);
+      d.inp[d.inp.size() / 2] = std::numeric_limits<float>::quiet_NaN();
+      const size_t n = d.n_out();
+      for (const kerno_backend* be : kt::backends()) {
+        if (!is_host(be) || !be->conv2d_forward) continue;
+        kerno_conv2d_params p = d.p;
+        p.act = {KERNO_ACT_RELU, 0.f};
+        std::vector<float> fused(n), plain(n);
+        KT_CHECK_OK(be->conv2d_forward(fused.data(), d.inp.data(), d.kernel.data(), d.bias.data(), &p));
+        KT_CHECK_OK(be->conv2d_forward(plain.data(), d.inp.data(), d.kernel.data(), d.bias.data(), &d.p));
+        KT_CHECK_OK(be->activation_forward(plain.data(), plain.data(), static_cast<int64_t>(n), &p.act));
+        size_t nans = 0;
+        for (float v : fused) nans += std::isnan(v) ? 1 : 0;
+        std::string what = kt_conv::describe(be->name, c);
+        KT_CHECK(nans > 0, "%s: the NaN input did not reach the output", what.c_str());
+        KT_CHECK(std::memcmp(fused.data(), plain.data(), n * sizeof(float)) == 0, "%s: fused ReLU differs on NaN", what.c_str());
+      }
+    }
+  }
+  kerno::conv2d_set_path(kerno::kConv2dPathAuto);
+}
+
+// An unknown activation kind is refused by forward (even for an empty batch); the backward
+// kernels ignore the field.
+KERNO_TEST(conv2d_fused_activation_invalid) {
+  kerno_conv2d_params p;
+  kt_conv::make_params({2, 5, 5, 3, 4, 3, 3, 1, 1, 1, 1, true}, &p);
+  std::vector<float> buf(4096, 0.f);
+  float* f = buf.data();
+  for (const kerno_backend* be : kt::backends()) {
+    if (!is_host(be) || !be->conv2d_forward) continue;
+    for (int32_t kind : {-1, KERNO_ACT_SILU + 1}) {
+      kerno_conv2d_params q = p;
+      q.act.kind = kind;
+      KT_CHECK(be->conv2d_forward(f, f, f, f, &q) == KERNO_ERR_INVALID_ARGUMENT, "%s kind %d", be->name, kind);
+      KT_CHECK_OK(be->conv2d_backward_data(f, f, f, &q));
+      KT_CHECK_OK(be->conv2d_backward_filter(f, f, f, f, &q));
+      q.B = 0;
+      KT_CHECK(be->conv2d_forward(nullptr, nullptr, nullptr, nullptr, &q) == KERNO_ERR_INVALID_ARGUMENT,
+               "%s kind %d, empty batch", be->name, kind);
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "conv_cases.h"
 #include "harness.h"
+#include "runtime/float_mode.h"
 
 namespace {
 
@@ -220,6 +221,47 @@ KERNO_TEST(depthwise_conv2d_invalid_params) {
              "%s null dout", be->name);
     KT_CHECK(be->depthwise_conv2d_backward(f, nullptr, nullptr, f, f, nullptr, &good) == KERNO_ERR_INVALID_ARGUMENT,
              "%s dinp without kernel", be->name);
+  }
+}
+
+// The fused activation of depthwise_conv2d_forward, every kind, with depth multipliers 1 and 3:
+// bit-for-bit the unfused forward followed by the backend's activation_forward, and within the
+// bound of the float64 conv through a float64 activation. Unknown kinds are refused by forward.
+KERNO_TEST(depthwise_conv2d_fused_activation) {
+  kerno::FlushDenormals ftz;  // as the binding and the pool's workers run kernels
+  const Case cases[] = {
+      {2, 9, 8, 17, 1, 3, 3, 1, 1, 1, 1, true},
+      {2, 7, 6, 3, 3, 5, 2, 2, 1, 1, 2, false},
+  };
+  uint32_t seed = 1400;
+  for (const Case& c : cases) {
+    Data d = make_data(c, seed++);
+    Ref ref = reference(d);
+    const size_t n = d.n_out();
+    const double conv_atol = kt_conv::bound(d.p.KH * d.p.KW + 1, max_of(ref.out_mag));
+    for (const kerno_backend* be : kt::backends()) {
+      if (!is_host(be) || !be->depthwise_conv2d_forward) continue;
+      for (const kt_conv::Act& a : kt_conv::activations()) {
+        std::string what = kt_conv::describe(be->name, c) + " " + a.name;
+        kerno_conv2d_params p = d.p;
+        p.act = {a.kind, a.alpha};
+        std::vector<float> fused(n, std::numeric_limits<float>::quiet_NaN()), plain(n);
+        KT_CHECK_OK(be->depthwise_conv2d_forward(fused.data(), d.inp.data(), d.kernel.data(), d.bias.data(), &p));
+        KT_CHECK_OK(be->depthwise_conv2d_forward(plain.data(), d.inp.data(), d.kernel.data(), d.bias.data(), &d.p));
+        KT_CHECK_OK(be->activation_forward(plain.data(), plain.data(), static_cast<int64_t>(n), &p.act));
+        KT_CHECK(std::memcmp(fused.data(), plain.data(), n * sizeof(float)) == 0,
+                 "%s: fused output differs from depthwise conv + activation_forward", what.c_str());
+        std::vector<double> want(n);
+        for (size_t i = 0; i < n; ++i) want[i] = kt_conv::act64(a, ref.out[i]);
+        KT_ALL_CLOSE(what.c_str(), fused.data(), want.data(), n, kt_conv::kActSlope * conv_atol + kt_conv::kActAtol,
+                     kt_conv::kActRtol);
+      }
+      kerno_conv2d_params q = d.p;
+      q.act.kind = KERNO_ACT_SILU + 1;
+      std::vector<float> out(n);
+      KT_CHECK(be->depthwise_conv2d_forward(out.data(), d.inp.data(), d.kernel.data(), nullptr, &q) ==
+                   KERNO_ERR_INVALID_ARGUMENT, "%s: unknown activation kind accepted", be->name);
+    }
   }
 }
 

@@ -236,6 +236,34 @@ KERNO_TEST(optimizer_update_thread_count_invariant) {
   kerno_set_num_threads(saved);
 }
 
+// The fast loops are the reference expressions vectorised (and compiled a second time for AVX2,
+// chosen at run time); without a contracted a*b+c anywhere, every element matches the scalar
+// reference bit for bit. A build that let FMA into the AVX2 loops would fail here.
+KERNO_TEST(optimizer_update_matches_reference_bitwise) {
+  const kerno_backend* ref = kerno_backend_by_name("reference");
+  const int64_t n = 40007;  // several vectors, two threads' chunks and a ragged tail
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->optimizer_update || be == ref || (be->mem_alloc != nullptr)) continue;
+    for (const Case& c : cases()) {
+      std::vector<float> w[2], s[2][3];
+      for (int k = 0; k < 2; ++k) {
+        w[k] = kt::random_vector(n, 11);
+        std::vector<float> g = kt::random_vector(n, 12, -1e-3f, 1e-3f);
+        for (int j = 0; j < 3; ++j) s[k][j] = kt::random_vector(n, 13 + j, 0.f, 1e-4f);
+        const kerno_backend* run = k == 0 ? ref : be;
+        for (int64_t step = 1; step <= 3; ++step) {
+          kerno_optimizer_params p = c.p;
+          p.step = step;
+          KT_CHECK_OK(run->optimizer_update(w[k].data(), g.data(), s[k][0].data(), s[k][1].data(), s[k][2].data(), n, &p));
+        }
+      }
+      bool same = std::memcmp(w[0].data(), w[1].data(), n * sizeof(float)) == 0;
+      for (int j = 0; j < 3; ++j) same = same && std::memcmp(s[0][j].data(), s[1][j].data(), n * sizeof(float)) == 0;
+      KT_CHECK(same, "%s %s: differs from the reference bit for bit", be->name, c.name);
+    }
+  }
+}
+
 KERNO_TEST(optimizer_update_unused_slots_may_be_null) {
   for (const kerno_backend* be : kt::backends()) {
     if (!be->optimizer_update) continue;

@@ -137,6 +137,21 @@ KERNO_TEST(pool2d_forward_backward_match_float64_over_shape_sweep) {
   }
 }
 
+// The fast kernels' other branches: windows of more than 16 taps (no tap table: plain loops,
+// and backward over channel blocks), disjoint windows with padding, and channel counts that
+// leave a remainder after the 4- and 8-lane blocks.
+KERNO_TEST(pool2d_large_windows_and_channel_tails) {
+  const Geometry gs[] = {{11, 9, 9, 5, 4, 5, 4, false}, {11, 9, 9, 5, 4, 5, 4, true}, {11, 9, 6, 5, 4, 1, 2, true},
+                         {7, 8, 13, 2, 2, 2, 2, true},  {9, 7, 33, 3, 2, 3, 2, true}, {6, 6, 5, 4, 4, 4, 4, false}};
+  for (const kerno_backend* be : kt::backends()) {
+    if (!be->max_pool2d_forward || !be->avg_pool2d_forward) continue;
+    for (const Geometry& g : gs) {
+      check_pool_case(be, true, g);
+      check_pool_case(be, false, g);
+    }
+  }
+}
+
 KERNO_TEST(pool2d_backward_matches_finite_differences) {
   const Geometry gs[] = {{5, 5, 3, 2, 2, 1, 1, false}, {5, 5, 3, 3, 3, 2, 2, true}, {5, 4, 1, 2, 3, 3, 2, true},
                          {1, 5, 3, 2, 3, 1, 2, true}};
@@ -181,6 +196,32 @@ KERNO_TEST(max_pool2d_ties_route_to_first_maximum_and_padding_never_wins) {
     KT_CHECK_OK(be->avg_pool2d_forward(o.data(), ones.data(), &p));
     KT_CHECK(o[0] == 1.f && o[17] == 1.f, "%s padded avg %g", be->name, o[0]);
   }
+}
+
+// NaN, ±0 and ties through the fast kernels' vector paths (C = 9: two 4-lane blocks and a scalar
+// tail) give the reference's bits: max forward keeps a NaN first tap and ignores later ones,
+// backward routes to the same tap, and a gradient never flips the sign of a −0 it skips.
+KERNO_TEST(max_pool2d_nan_and_signed_zero_match_reference) {
+  const kerno_backend* ref = kt::backends().front();
+  for (bool same : {false, true})
+    for (int64_t s : {1, 2}) {
+      kerno_conv2d_params p = pool_params(2, 6, 5, 9, 2, 2, s, s, same);
+      std::vector<float> x = kt::random_vector(in_size(p), 21), d = kt::random_vector(out_size(p), 22);
+      for (size_t i = 0; i < x.size(); i += 7) x[i] = std::numeric_limits<float>::quiet_NaN();
+      for (size_t i = 3; i < x.size(); i += 11) x[i] = x[i + 1 < x.size() ? i + 1 : i];  // ties
+      std::vector<float> init(in_size(p), -0.f), want_o(out_size(p)), want_g = init;
+      KT_CHECK_OK(ref->max_pool2d_forward(want_o.data(), x.data(), &p));
+      KT_CHECK_OK(ref->max_pool2d_backward(want_g.data(), d.data(), x.data(), &p));
+      for (const kerno_backend* be : kt::backends()) {
+        std::vector<float> o(out_size(p)), g = init;
+        KT_CHECK_OK(be->max_pool2d_forward(o.data(), x.data(), &p));
+        KT_CHECK_OK(be->max_pool2d_backward(g.data(), d.data(), x.data(), &p));
+        KT_CHECK(std::memcmp(o.data(), want_o.data(), o.size() * sizeof(float)) == 0, "%s forward s%lld %s", be->name,
+                 (long long)s, same ? "same" : "valid");
+        KT_CHECK(std::memcmp(g.data(), want_g.data(), g.size() * sizeof(float)) == 0, "%s backward s%lld %s", be->name,
+                 (long long)s, same ? "same" : "valid");
+      }
+    }
 }
 
 KERNO_TEST(pool2d_rejects_invalid_parameters) {
