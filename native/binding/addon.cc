@@ -1,7 +1,9 @@
-// Module registration and the runtime functions: backend registry, thread count, CUDA presence.
+// Module registration and the runtime functions: backend registry, thread count, CUDA devices.
 #include <cstring>
+#include <string>
 
 #include "args.h"
+#include "mirror.h"
 #include "ops_conv.h"
 
 namespace kerno_binding {
@@ -16,6 +18,26 @@ const char* simd_level(const kerno_backend* cpu) {
     if (std::strcmp(cpu->name, "cpu-avx2") == 0) return "avx2";
   }
   return "portable";
+}
+
+// The CUDA devices with their properties; a device whose query fails is listed with what is
+// known (its index) rather than hidden, so the count matches cuda.devices.
+Napi::Array DeviceList(Napi::Env env) {
+  int n = kerno_cuda_device_count();
+  Napi::Array list = Napi::Array::New(env, n > 0 ? n : 0);
+  for (int i = 0; i < n; ++i) {
+    kerno_cuda_device_props p{};
+    bool ok = kerno_cuda_device_properties(i, &p) == KERNO_OK;
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("index", Napi::Number::New(env, i));
+    d.Set("name", Napi::String::New(env, ok ? p.name : "unknown"));
+    // Exact up to 2^53 bytes (8 PiB): a Number is fine.
+    d.Set("memoryBytes", Napi::Number::New(env, ok ? static_cast<double>(p.memory_bytes) : 0));
+    d.Set("computeCapability",
+          Napi::String::New(env, ok ? std::to_string(p.major) + "." + std::to_string(p.minor) : "unknown"));
+    list.Set(static_cast<uint32_t>(i), d);
+  }
+  return list;
 }
 
 Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
@@ -40,6 +62,7 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   out.Set("backends", names);
   out.Set("defaultBackend", Napi::Number::New(env, default_index));
   out.Set("cuda", cuda);
+  out.Set("devices", DeviceList(env));
   return out;
 }
 
@@ -70,6 +93,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kerno_binding::register_backend_functions(env, exports);
   kerno_binding::register_ops(env, exports);
   kerno_binding::register_conv_ops(env, exports);
+  kerno_binding::register_mirror_functions(env, exports);
   return exports;
 }
 }  // namespace

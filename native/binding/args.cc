@@ -6,6 +6,8 @@
 #include <limits>
 #include <new>
 
+#include "mirror.h"
+
 namespace kerno_binding {
 
 namespace {
@@ -153,7 +155,7 @@ uint64_t Args::u64(size_t i, const char* name) const {
   return static_cast<uint64_t>(size(i, name));
 }
 
-Args::F32View Args::view(size_t i, const char* name) const {
+Args::HostView Args::host_view(size_t i, const char* name) const {
   napi_value v = info_[i];
   bool is = false;
   throw_if_failed(env_, napi_is_typedarray(env_, v, &is));
@@ -167,29 +169,69 @@ Args::F32View Args::view(size_t i, const char* name) const {
   bool detached = false;
   throw_if_failed(env_, napi_is_detached_arraybuffer(env_, ab, &detached));
   if (detached) type_error(i, name, "a Float32Array that is not detached");
-  return {static_cast<float*>(data), static_cast<int64_t>(length)};
+  return {static_cast<float*>(data), static_cast<int64_t>(length), ab};
 }
 
 float* Args::floats(size_t i, const char* name, int64_t min_len) const {
-  F32View f = view(i, name);
+  HostView f = host_view(i, name);
   if (f.length < min_len)
     range_error(i, name, "a Float32Array of at least " + std::to_string(min_len) + " elements");
-  return f.data;
+  return kernel_pointer(i, name, f);
 }
 
 float* Args::floats_or_null(size_t i, const char* name, int64_t min_len) const {
   Napi::Value v = info_[i];
   if (v.IsNull() || v.IsUndefined()) return nullptr;
-  F32View f = view(i, name);
+  HostView f = host_view(i, name);
   if (f.length < min_len)
     range_error(i, name, "a Float32Array of at least " + std::to_string(min_len) + " elements or null");
-  return f.data;
+  return kernel_pointer(i, name, f);
 }
 
 float* Args::floats(size_t i, const char* name, int64_t* length) const {
-  F32View f = view(i, name);
+  HostView f = host_view(i, name);
   *length = f.length;
-  return f.data;
+  return kernel_pointer(i, name, f);
+}
+
+float* Args::kernel_pointer(size_t i, const char* name, const HostView& f) const {
+  // Every op reads its backend (argument 0) first; should one not, resolving it here keeps a
+  // device backend from ever receiving host pointers.
+  if (!backend_) backend(0);
+  if (!device_) return f.data;
+  const size_t bytes = static_cast<size_t>(f.length) * sizeof(float);
+  const Mirror* m = mirror_registry(env_)->find(reinterpret_cast<uintptr_t>(f.data), bytes);
+  if (!m || m->backend != device_) {
+    // An empty view needs no memory: a kernel given a zero count never dereferences it.
+    if (f.length == 0) return nullptr;
+    type_error(i, name,
+               std::string("a Float32Array inside a device mirror of backend \"") + device_->name +
+                   "\" (mirrorCreate)" +
+                   (m ? std::string(", not one of backend \"") + m->backend->name + "\"" : std::string()));
+  }
+  return reinterpret_cast<float*>(static_cast<char*>(m->device) +
+                                  (reinterpret_cast<uintptr_t>(f.data) - m->host));
+}
+
+const float* Args::host_readable(const float* p, int64_t n, std::vector<float>* storage) const {
+  if (!device_ || n <= 0) return p;
+  storage->resize(static_cast<size_t>(n));
+  check_status(env_, op_, device_->mem_download(storage->data(), p, static_cast<size_t>(n) * sizeof(float)));
+  return storage->data();
+}
+
+double* Args::scalar_slot(double* host) const {
+  if (!backend_) backend(0);
+  if (!device_) return host;
+  double* slot = mirror_registry(env_)->scalar_slot(*device_);
+  if (!slot) throw_status(env_, op_, KERNO_ERR_OUT_OF_MEMORY, "out of device memory (8 bytes for a result)");
+  return slot;
+}
+
+double Args::read_scalar(const double* out, double host) const {
+  if (!device_) return host;
+  check_status(env_, op_, device_->mem_download(&host, out, sizeof host));
+  return host;
 }
 
 const kerno_backend& Args::backend(size_t i) const {
@@ -201,10 +243,15 @@ const kerno_backend& Args::backend(size_t i) const {
   if (d >= 0 && d < count && std::floor(d) == d) be = kerno_backend_at(static_cast<int>(d));
   if (!be)
     range_error(i, "backend", "a backend index in [0, " + std::to_string(count) + ")");
-  if (be->name && std::strncmp(be->name, "cuda", 4) == 0)
+  // A CUDA table still without its memory entries could only be handed host pointers.
+  if (!is_device(*be) && be->name && std::strncmp(be->name, "cuda", 4) == 0)
     throw_status(env_, op_, KERNO_ERR_UNSUPPORTED,
-                 std::string("backend \"") + be->name +
-                     "\" takes device pointers and this binding passes host memory");
+                 std::string("backend \"") + be->name + "\" has no device memory functions");
+  if (is_device(*be) && !(be->mem_free && be->mem_upload && be->mem_download && be->mem_zero && be->mem_copy))
+    throw_status(env_, op_, KERNO_ERR_UNSUPPORTED,
+                 std::string("backend \"") + (be->name ? be->name : "?") + "\" lacks some device memory functions");
+  backend_ = be;
+  device_ = is_device(*be) ? be : nullptr;
   return *be;
 }
 

@@ -12,11 +12,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kerno/kernels.h"
 #include "runtime/float_mode.h"
 
 namespace kerno_binding {
+
+void check_status(Napi::Env env, const char* op, kerno_status s);
 
 // Reads the positional arguments of one call; `op` prefixes every message ("gemm: ...").
 class Args {
@@ -27,8 +30,9 @@ class Args {
   Napi::Env env() const { return env_; }
   const char* op() const { return op_; }
 
-  // A registry index; rejects ids outside [0, count) and device backends (which take device
-  // pointers, while every buffer this binding passes is host memory).
+  // A registry index; rejects ids outside [0, count). On a device backend (mem_alloc set), every
+  // Float32Array read afterwards by floats()/floats_or_null() resolves to the device address of
+  // the mirror covering it (mirror.h), and a view without one is a TypeError.
   const kerno_backend& backend(size_t i) const;
 
   // A safe integer >= 0 (sizes, element counts).
@@ -50,22 +54,49 @@ class Args {
   // is a buffer's length).
   float* floats(size_t i, const char* name, int64_t* length) const;
 
+  // A non-detached Float32Array as it is in host memory (never resolved to a device address),
+  // with its ArrayBuffer: for the mirror functions, which manage the host/device pairing itself.
+  struct HostView {
+    float* data;
+    int64_t length;
+    napi_value buffer;
+  };
+  HostView host_view(size_t i, const char* name) const;
+
+  // `n` floats at `p` (a pointer floats() returned) that the binding itself can read: `p` on host
+  // backends; on a device backend, a copy downloaded into *storage. For the few values the binding
+  // must inspect before a kernel may use them to index memory (sparse class labels).
+  const float* host_readable(const float* p, int64_t n, std::vector<float>* storage) const;
+
+  // Runs `fn(out)` (a kernel writing one double) with `out` where that backend can write (a
+  // device slot on device backends), checks the status and returns the value on the host.
+  template <class Fn>
+  double scalar_result(Fn fn) const {
+    double host = 0;
+    double* out = scalar_slot(&host);
+    check_status(env_, op_, fn(out));
+    return read_scalar(out, host);
+  }
+
   // Throws a JS TypeError / RangeError: `<op>: argument "<name>" expected <what>, received <x>.`
   [[noreturn]] void type_error(size_t i, const char* name, const std::string& expected) const;
   [[noreturn]] void range_error(size_t i, const char* name, const std::string& expected) const;
 
  private:
-  struct F32View {
-    float* data;
-    int64_t length;
-  };
-  F32View view(size_t i, const char* name) const;
+  // The pointer a kernel of the call's backend takes for a checked view: the view's own data on
+  // host backends, its mirror's device address on device backends.
+  float* kernel_pointer(size_t i, const char* name, const HostView& f) const;
+  double* scalar_slot(double* host) const;
+  double read_scalar(const double* out, double host) const;
   double number(size_t i, const char* name) const;
   std::string message(size_t i, const char* name, const std::string& expected) const;
 
   const Napi::CallbackInfo& info_;
   Napi::Env env_;
   const char* op_;
+  // The backend of this call once backend() has read it; device_ is set for device backends.
+  mutable const kerno_backend* backend_ = nullptr;
+  mutable const kerno_backend* device_ = nullptr;
 };
 
 // Saturating arithmetic for required lengths: a product that overflows int64 can never be

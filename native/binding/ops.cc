@@ -4,6 +4,7 @@
 // write the buffers while a kernel uses them.
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "args.h"
 
@@ -132,12 +133,15 @@ int32_t loss_kind(const Args& a, size_t i) {
   return kind;
 }
 
-// Sparse targets index pred's rows, so a label outside [0, C) would read out of bounds.
+// Sparse targets index pred's rows, so a label outside [0, C) would read out of bounds. On a
+// device backend the labels checked are a downloaded copy of what the kernel will read.
 const float* loss_target(const Args& a, size_t i, int32_t kind, int64_t B, int64_t C) {
   if (!is_sparse(kind)) return a.floats(i, "target", mul_sat(B, C));
   const float* t = a.floats(i, "target", B);
+  std::vector<float> copy;
+  const float* labels = a.host_readable(t, B, &copy);
   for (int64_t r = 0; r < B; ++r) {
-    float v = t[r];
+    float v = labels[r];
     if (!(v >= 0 && static_cast<double>(v) < static_cast<double>(C) && std::floor(v) == v))
       a.range_error(i, "target",
                     "class indices that are integers in [0, " + std::to_string(C) + ") (element " +
@@ -244,8 +248,8 @@ Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   const kerno_backend& be = a.backend(0);
   int64_t N = 0;
   const float* x = a.floats(1, "x", &N);
-  double out = 0;
-  check_status(a.env(), a.op(), require_op(a, be, be.sum_squares)(&out, x, N));
+  auto kernel = require_op(a, be, be.sum_squares);
+  double out = a.scalar_result([&](double* result) { return kernel(result, x, N); });
   return Napi::Number::New(info.Env(), out);
 }
 
@@ -289,7 +293,11 @@ Napi::Value RngFill(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// data.cc: batch assembly for the data adapter (host memory, no backend).
+void register_data(Napi::Env env, Napi::Object exports);
+
 void register_ops(Napi::Env env, Napi::Object exports) {
+  register_data(env, exports);
   Export<Gemm>(env, exports, "gemm");
   Export<DenseForward>(env, exports, "denseForward");
   Export<DenseBackward>(env, exports, "denseBackward");

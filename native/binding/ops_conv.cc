@@ -61,6 +61,12 @@ kerno_conv2d_params conv_params(const Args& a, size_t i) {
 }
 constexpr size_t kConvGeometry = 15;
 
+// The forward kernels' fused activation from position i: kind (kerno_activation_kind, checked by
+// the kernels) and alpha, the last field of the struct after the geometry.
+kerno_activation_params act_params(const Args& a, size_t i) {
+  return kerno_activation_params{a.int32(i, "actKind"), a.f32(i + 1, "actAlpha")};
+}
+
 // Pooling geometry from position i: B, H, W, C, OH, OW, KH, KW, strideH, strideW, padTop, padLeft.
 // Dilation is 1 and K unused for pooling (kernels.h), so they are not arguments.
 kerno_conv2d_params pool_params(const Args& a, size_t i) {
@@ -88,11 +94,13 @@ int64_t kernel_len(const kerno_conv2d_params& p) { return elems4(p.KH, p.KW, p.C
 
 // ---------------------------------------------------------------- conv2d
 
-// conv2dForward(backend, out, inp, kernel, bias|null, ...conv geometry)
+// conv2dForward(backend, out, inp, kernel, bias|null, ...conv geometry, actKind, actAlpha):
+// out = act(conv + bias), the activation fused into the output stage (0 = linear = none).
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
   kerno_conv2d_params p = conv_params(a, 5);
+  p.act = act_params(a, 5 + kConvGeometry);
   float* out = a.floats(1, "out", out_len(p, p.K));
   const float* inp = a.floats(2, "inp", in_len(p));
   const float* kernel = a.floats(3, "kernel", kernel_len(p));
@@ -128,11 +136,12 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
 
 // ---------------------------------------------------------------- depthwise (K = multiplier M)
 
-// depthwiseConv2dForward(backend, out, inp, kernel, bias|null, ...conv geometry)
+// depthwiseConv2dForward(backend, out, inp, kernel, bias|null, ...conv geometry, actKind, actAlpha)
 Napi::Value DepthwiseConv2dForward(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
   kerno_conv2d_params p = conv_params(a, 5);
+  p.act = act_params(a, 5 + kConvGeometry);
   const int64_t CM = mul_sat(p.C, p.K);
   float* out = a.floats(1, "out", out_len(p, CM));
   const float* inp = a.floats(2, "inp", in_len(p));
