@@ -1,8 +1,21 @@
 /**
- * Public view of the native runtime: which kernels run, on how many threads.
+ * Public view of the native runtime: which kernels run, on how many threads, on which device.
  */
+import { type DeviceName, globalDeviceName, setGlobalDevice } from './engine/device.js';
 import { ValueError, expectedMessage } from './errors.js';
 import { loadAddon } from './native.js';
+
+/** A CUDA device, as listed by {@link backendInfo}. */
+export interface DeviceInfo {
+  /** CUDA device index. */
+  index: number;
+  /** Product name, e.g. `'NVIDIA H100 80GB HBM3'`. */
+  name: string;
+  /** Total device memory in bytes. */
+  memoryBytes: number;
+  /** Compute capability `'major.minor'`, e.g. `'9.0'`. */
+  computeCapability: string;
+}
 
 /** What kerno runs on, as returned by {@link backendInfo}. */
 export interface BackendInfo {
@@ -21,6 +34,8 @@ export interface BackendInfo {
   defaultBackend: string;
   /** CUDA: whether support was compiled in, and the number of devices found at run time. */
   cuda: { built: boolean; devices: number };
+  /** The CUDA devices found at run time (empty without CUDA support, a driver or a GPU). */
+  devices: DeviceInfo[];
 }
 
 /**
@@ -42,7 +57,31 @@ export function backendInfo(): BackendInfo {
     backends: [...raw.backends],
     defaultBackend: raw.backends[raw.defaultBackend] ?? 'reference',
     cuda: { built: raw.cuda.built, devices: raw.cuda.devices },
+    devices: raw.devices.map((d) => ({ index: d.index, name: d.name, memoryBytes: d.memoryBytes, computeCapability: d.computeCapability })),
   };
+}
+
+/**
+ * Sets the device models use when `compile` receives no `device` option: `'cpu'` (the default),
+ * `'cuda'` (a CUDA device: parameters, gradients, optimizer state and activations stay on it
+ * during training) or `'auto'` (CUDA when a device is found, else the CPU with a one-line notice).
+ * Models compiled earlier keep their device.
+ *
+ * @throws ValueError for another value, or `'cuda'` when no CUDA device is found.
+ *
+ * @example
+ * ```ts
+ * import { setBackend } from 'kerno';
+ * setBackend('auto'); // the GPU where there is one
+ * ```
+ */
+export function setBackend(device: DeviceName): void {
+  setGlobalDevice(device, 'setBackend: argument "device"');
+}
+
+/** The device `compile` uses when given none: what {@link setBackend} last set, `'cpu'` by default. */
+export function getBackend(): DeviceName {
+  return globalDeviceName();
 }
 
 /** Largest thread count accepted: far above any real core count, it only catches unit mistakes. */

@@ -1,8 +1,11 @@
 /**
  * kerno: Keras-style neural network training for Node.js on native kernels.
+ *
+ * @module kerno
  */
-export { backendInfo, setNumThreads, getNumThreads } from './backend.js';
-export type { BackendInfo } from './backend.js';
+export { backendInfo, setNumThreads, getNumThreads, setBackend, getBackend } from './backend.js';
+export type { BackendInfo, DeviceInfo } from './backend.js';
+export type { DeviceName } from './engine/device.js';
 export { Tensor, tensor, toTensor } from './tensor.js';
 export type { DType, TensorLike, TensorData, TensorArray } from './tensor.js';
 export { toCategorical, computeClassWeight, readIdx, parseIdx, datasets } from './data/index.js';

@@ -20,6 +20,22 @@ export interface NativeBackendInfo {
   /** Index of the fastest CPU backend, used when no backend is named. */ defaultBackend: number;
   /** Whether CUDA support was compiled in, and the devices found at run time. */
   cuda: { built: boolean; devices: number };
+  /** The CUDA devices found, by CUDA index. */
+  devices: NativeDeviceInfo[];
+}
+
+/** One CUDA device as the raw addon describes it. */
+export interface NativeDeviceInfo {
+  index: number;
+  name: string;
+  memoryBytes: number;
+  /** `'major.minor'`, e.g. `'9.0'`. */
+  computeCapability: string;
+}
+
+/** An opaque handle of a device mirror (native/binding/mirror.h); freed by `mirrorFree` or garbage collection. */
+export interface MirrorHandle {
+  readonly __kernoMirror: unique symbol;
 }
 
 type F32 = Float32Array;
@@ -58,6 +74,27 @@ export interface NativeAddon {
   clipByValue(backend: number, x: F32, v: number): void;
   rngFill(backend: number, out: F32, distribution: number, a: number, b: number, seed: number | bigint,
     offset: number | bigint): void;
+  /**
+   * Batch assembly (host memory, no backend): dst row r = src row idx[start + r] for r < count,
+   * rows of `rowLength` elements converted to float32 as TypedArray.set converts them.
+   */
+  gatherRows(dst: F32, src: Float32Array | Uint8Array | Int32Array, rowLength: number, idx: Int32Array, start: number,
+    count: number): void;
+
+  // Device mirrors (native/binding/mirror.h). On a device backend every F32 argument of the ops
+  // above must lie inside a mirror of that backend, and resolves to the device copy.
+  /** Device memory for exactly `array`'s bytes on device backend `backend`, initialised from it. */
+  mirrorCreate(backend: number, array: F32): MirrorHandle;
+  /** Frees the device memory now; later uses of the region are errors. Freeing twice is a no-op. */
+  mirrorFree(handle: MirrorHandle): void;
+  /** Host → device, for the bytes of `view` (inside a mirror). */
+  mirrorUpload(view: F32): void;
+  /** Device → host, for the bytes of `view`; returns once the host copy is written. */
+  mirrorDownload(view: F32): void;
+  /** Zeroes the device copy of `view`. */
+  mirrorZero(view: F32): void;
+  /** Device-to-device copy of `src` into `dst` (same length, same backend). */
+  mirrorCopy(dst: F32, src: F32): void;
 }
 
 // ------------------------------------------------------------------------------------ loading
@@ -275,14 +312,15 @@ export interface ActivationOptions extends BackendOption {
   approximate?: boolean;
 }
 
-// Two functions rather than one returning a pair, so a call allocates nothing.
-function activationCode(op: string, kind: ActivationName, opts: ActivationOptions | undefined): number {
-  const code = enumValue(op, 'kind', ACTIVATIONS, kind);
+// Two functions rather than one returning a pair, so a call allocates nothing. Exported for the
+// fused activation of nativeConv.ts's conv wrappers, whose option is named `argName`.
+export function activationCode(op: string, kind: ActivationName, opts: ActivationOptions | undefined, argName = 'kind'): number {
+  const code = enumValue(op, argName, ACTIVATIONS, kind);
   if (opts?.approximate === undefined || !bool(op, 'approximate', opts.approximate)) return code;
   return kind === 'gelu' ? GELU_TANH : code;
 }
 
-function activationAlpha(op: string, kind: ActivationName, opts: ActivationOptions | undefined): number {
+export function activationAlpha(op: string, kind: ActivationName, opts: ActivationOptions | undefined): number {
   if (opts?.alpha !== undefined) return finite(op, 'alpha', opts.alpha);
   return kind === 'elu' ? 1 : kind === 'leakyRelu' ? 0.2 : 0;
 }

@@ -8,7 +8,10 @@
  * allocating and allocate only outputs the caller did not pass.
  */
 import { ShapeError, ValueError, expectedMessage } from './errors.js';
-import { type BackendOption, type NativeAddon, loadAddon, resolveBackend, rethrowNative } from './native.js';
+import {
+  type ActivationName, type ActivationOptions, type BackendOption, type NativeAddon, activationAlpha, activationCode, loadAddon,
+  resolveBackend, rethrowNative,
+} from './native.js';
 import { finite, floats, optionalFloats, output, seedValue, size, where } from './nativeArgs.js';
 
 type F32 = Float32Array;
@@ -19,13 +22,14 @@ type Opt = F32 | null;
  * cast to this. Positional arguments follow kernels.h: backend, outputs, inputs, saved tensors,
  * then sizes in the parameter struct's order. Conv geometry is
  * `B, H, W, C, OH, OW, KH, KW, K, strideH, strideW, dilationH, dilationW, padTop, padLeft`, pooling
- * geometry the same without K and the dilations.
+ * geometry the same without K and the dilations. The forward convolutions end with the fused
+ * activation `actKind, actAlpha` (kerno_activation_kind and its alpha; 0 = linear = none).
  */
 export interface NativeConvAddon extends NativeAddon {
-  conv2dForward(backend: number, out: F32, inp: F32, kernel: F32, bias: Opt, ...geometry: ConvGeometryArgs): void;
+  conv2dForward(backend: number, out: F32, inp: F32, kernel: F32, bias: Opt, ...geometry: ConvForwardArgs): void;
   conv2dBackwardData(backend: number, dinp: F32, dout: F32, kernel: F32, ...geometry: ConvGeometryArgs): void;
   conv2dBackwardFilter(backend: number, dkernel: F32, dbias: Opt, dout: F32, inp: F32, ...geometry: ConvGeometryArgs): void;
-  depthwiseConv2dForward(backend: number, out: F32, inp: F32, kernel: F32, bias: Opt, ...geometry: ConvGeometryArgs): void;
+  depthwiseConv2dForward(backend: number, out: F32, inp: F32, kernel: F32, bias: Opt, ...geometry: ConvForwardArgs): void;
   depthwiseConv2dBackward(backend: number, dinp: Opt, dkernel: Opt, dbias: Opt, dout: F32, inp: F32, kernel: F32,
     ...geometry: ConvGeometryArgs): void;
   maxPool2dForward(backend: number, out: F32, inp: F32, ...geometry: PoolGeometryArgs): void;
@@ -56,6 +60,8 @@ export interface NativeConvAddon extends NativeAddon {
 /** B, H, W, C, OH, OW, KH, KW, K, strideH, strideW, dilationH, dilationW, padTop, padLeft. */
 export type ConvGeometryArgs = [number, number, number, number, number, number, number, number, number,
   number, number, number, number, number, number];
+/** The conv geometry, then the forward's fused activation: kerno_activation_kind and its alpha. */
+export type ConvForwardArgs = [...ConvGeometryArgs, actKind: number, actAlpha: number];
 /** B, H, W, C, OH, OW, KH, KW, strideH, strideW, padTop, padLeft. */
 export type PoolGeometryArgs = [number, number, number, number, number, number, number, number, number, number,
   number, number];
@@ -181,20 +187,37 @@ function convPlan(op: string, args: Conv2dArgs, K: number, outChannels: number):
   };
 }
 
-export interface Conv2dForwardArgs extends Conv2dArgs {
+/**
+ * The activation a forward convolution applies to its output (after the bias) in the same pass,
+ * bit-for-bit what `activationForward` gives on the unfused output. `alpha` and `approximate`
+ * are those of {@link ActivationOptions} (defaults: Keras's).
+ */
+export interface FusedActivationArgs extends Omit<ActivationOptions, 'backend'> {
+  /** Activation by Keras name. Defaults to `'linear'` (none). */
+  activation?: ActivationName;
+}
+
+/** [kind, alpha] of the fused activation option. */
+function fusedActivation(op: string, args: FusedActivationArgs): [number, number] {
+  const name = args.activation ?? 'linear';
+  return [activationCode(op, name, args, 'activation'), activationAlpha(op, name, args)];
+}
+
+export interface Conv2dForwardArgs extends Conv2dArgs, FusedActivationArgs {
   inp: Float32Array;
   /** Kernel (kh,kw,channels,filters). */ kernel: Float32Array;
   /** Bias (filters). Defaults to none. */ bias?: Float32Array | null;
   /** Output (batch,outHeight,outWidth,filters). Defaults to a new array. */ out?: Float32Array;
 }
 
-/** Conv2D forward; returns `out`. Output size from {@link windowGeometry}. */
+/** Conv2D forward, `out = activation(conv + bias)`; returns `out`. Output size from {@link windowGeometry}. */
 export function conv2dForward(args: Conv2dForwardArgs): Float32Array {
   const op = 'conv2dForward';
   const K = positive(op, 'filters', args.filters), p = convPlan(op, args, K, K);
+  const [kind, alpha] = fusedActivation(op, args);
   const inp = floats(op, 'inp', args.inp, p.inLen), kernel = floats(op, 'kernel', args.kernel, p.kernelLen);
   const bias = optionalFloats(op, 'bias', args.bias, K), out = output(op, 'out', args.out, p.outLen);
-  try { convAddon().conv2dForward(p.backend, out, inp, kernel, bias, ...p.geo); } catch (e) { rethrowNative(e); }
+  try { convAddon().conv2dForward(p.backend, out, inp, kernel, bias, ...p.geo, kind, alpha); } catch (e) { rethrowNative(e); }
   return out;
 }
 
@@ -246,20 +269,21 @@ function depthwisePlan(op: string, args: DepthwiseArgs): [ConvPlan, number] {
   return [convPlan(op, { ...args, filters: M }, M, C * M), C * M];
 }
 
-export interface DepthwiseConv2dForwardArgs extends DepthwiseArgs {
+export interface DepthwiseConv2dForwardArgs extends DepthwiseArgs, FusedActivationArgs {
   inp: Float32Array;
   kernel: Float32Array;
   /** Bias (channels·depthMultiplier). Defaults to none. */ bias?: Float32Array | null;
   /** Output (batch,outHeight,outWidth,channels·depthMultiplier). Defaults to a new array. */ out?: Float32Array;
 }
 
-/** DepthwiseConv2D forward; returns `out`. */
+/** DepthwiseConv2D forward, `out = activation(conv + bias)`; returns `out`. */
 export function depthwiseConv2dForward(args: DepthwiseConv2dForwardArgs): Float32Array {
   const op = 'depthwiseConv2dForward';
   const [p, CM] = depthwisePlan(op, args);
+  const [kind, alpha] = fusedActivation(op, args);
   const inp = floats(op, 'inp', args.inp, p.inLen), kernel = floats(op, 'kernel', args.kernel, p.kernelLen);
   const bias = optionalFloats(op, 'bias', args.bias, CM), out = output(op, 'out', args.out, p.outLen);
-  try { convAddon().depthwiseConv2dForward(p.backend, out, inp, kernel, bias, ...p.geo); } catch (e) { rethrowNative(e); }
+  try { convAddon().depthwiseConv2dForward(p.backend, out, inp, kernel, bias, ...p.geo, kind, alpha); } catch (e) { rethrowNative(e); }
   return out;
 }
 

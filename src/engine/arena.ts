@@ -1,13 +1,14 @@
 /**
  * Parameter packing: every trainable weight of a model lives in one Float32Array (and its
  * gradient at the same offset of a second one), so the optimizer updates the whole model in one
- * fused native call and zeroing the gradients is one `fill(0)`.
+ * fused native call and zeroing the gradients is one `fill(0)` (one device memset on a device).
  *
  * Segments start on 16-float (64-byte) boundaries so each weight's view is SIMD-aligned relative
  * to the arena; the gaps hold zeros in both arenas, which every update rule leaves at zero.
  * Frozen weights (non-trainable, or in a layer with `trainable = false`) keep their own arrays
  * and have no gradient.
  */
+import { type DeviceMemory, HOST_MEMORY } from './device.js';
 import type { Layer } from './layer.js';
 import type { Weight } from './weight.js';
 import type { ArenaSegment } from '../optimizers/optimizer.js';
@@ -30,6 +31,12 @@ export class ParamArena {
   readonly trainable: readonly Weight[];
   /** Trainable weights with a regularizer; Keras penalises only trainable weights. */
   readonly regularized: readonly RegularizedWeight[];
+  /**
+   * Where `params` and `grads` live (set by src/engine/device.ts when the model runs on a
+   * device). The regularizers compute in JS, so on a device their weights and gradients make a
+   * round trip; only regularized weights pay it.
+   */
+  memory: DeviceMemory = HOST_MEMORY;
 
   constructor(layers: readonly Layer[]) {
     const trainable: Weight[] = [];
@@ -70,9 +77,11 @@ export class ParamArena {
 
   /** Σ penalty over the regularized weights (Keras adds it to the loss). */
   penalty(): number {
+    const m = this.memory;
     let p = 0;
     for (let i = 0; i < this.regularized.length; i++) {
       const r = this.regularized[i];
+      m.download(r.weight.value);
       p += r.regularizer.penalty(r.weight.value);
     }
     return p;
@@ -80,9 +89,13 @@ export class ParamArena {
 
   /** Adds each regularizer's gradient to its weight's gradient. */
   addRegularizerGradients(): void {
+    const m = this.memory;
     for (let i = 0; i < this.regularized.length; i++) {
-      const r = this.regularized[i];
-      r.regularizer.addGradient(r.weight.value, r.weight.grad!);
+      const r = this.regularized[i], grad = r.weight.grad!;
+      m.download(r.weight.value);
+      m.download(grad);
+      r.regularizer.addGradient(r.weight.value, grad);
+      m.upload(grad);
     }
   }
 }

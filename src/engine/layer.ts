@@ -13,6 +13,7 @@
 import { ValueError, expectedMessage } from '../errors.js';
 import type { ActivationName } from '../native.js';
 import type { NativeConvAddon } from '../nativeConv.js';
+import type { DeviceMemory } from './device.js';
 import { Weight, type WeightArgs } from './weight.js';
 
 /** What a layer sees while running one batch. */
@@ -25,6 +26,13 @@ export interface RunContext {
   readonly batch: number;
   /** Training mode: dropout active, batch normalization uses and updates batch statistics. */
   readonly training: boolean;
+  /**
+   * Where the buffers live. On a device backend the kernels work on device copies, so a layer
+   * that moves data itself uses `memory.copy`/`memory.zero` instead of `set`/`fill(0)`, and JS
+   * code that computes on values brackets itself with `memory.download` (before reading) and
+   * `memory.upload` (after writing); on the CPU those are no-ops.
+   */
+  readonly memory: DeviceMemory;
   /**
    * Seed and counter offset for this layer's random numbers in this step (dropout). The engine
    * derives them from the global seed, the layer index and the step, so runs are reproducible.
@@ -144,6 +152,16 @@ export abstract class Layer {
    */
   preActivation(io: LayerIO): Float32Array | undefined {
     return undefined;
+  }
+
+  /**
+   * Inference only: runs this layer and `next`, the layer after it, as one step when the pair
+   * fuses (Conv2D + MaxPooling2D in cache-sized chunks of the batch), writing `nextIo.out` as
+   * `next.forward` would; `io.out` may be left unwritten. Returns false when the pair does not
+   * fuse, and the engine then runs the two layers one at a time.
+   */
+  forwardFused(ctx: RunContext, io: LayerIO, next: Layer, nextIo: LayerIO): boolean {
+    return false;
   }
 
   /** Keras-style configuration (camelCase keys), for summary and saving. */

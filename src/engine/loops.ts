@@ -26,7 +26,7 @@ import type { Core, Model } from './model.js';
 import type { Plan } from './plan.js';
 import { ProgbarLogger } from './progbar.js';
 import { type Arrays, ArraySource, DatasetSource, type Source, loadArrays, warnRanOut } from './sources.js';
-import { forward } from './step.js';
+import { inferBatch } from './step.js';
 import {
   type ClassWeight, arg, checkFinite, checkInputShape, classWeightsToSampleWeights, mismatch,
   nonNegativeInt, opt, positiveInt, samples, verbosity,
@@ -411,7 +411,7 @@ export async function predict(model: Model, x: unknown, argsIn: unknown): Promis
     if (data instanceof Float32Array) plan.x.set(data);
     else for (let i = 0; i < data.length; i++) plan.x[i] = data[i];
     if ((r = cbs.onPredictBatchBegin(step))) await r;
-    forward(layers, plan, plan.inferCtx);
+    inferBatch(layers, plan);
     let view: Float32Array;
     if (out) {
       view = out.subarray(total * C, (total + n) * C);
@@ -487,6 +487,6 @@ export function predictOnBatch(model: Model, x: TensorLike): Tensor {
   const data = xt.data;
   if (data instanceof Float32Array) plan.x.set(data);
   else for (let i = 0; i < data.length; i++) plan.x[i] = data[i];
-  forward(model.layers, plan, plan.inferCtx);
+  inferBatch(model.layers, plan);
   return new Tensor(plan.output.slice(), [xt.shape[0], ...model.outputShape!]);
 }

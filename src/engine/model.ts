@@ -16,6 +16,7 @@ import { Metric } from '../metrics/metric.js';
 import { getMetric, type MetricIdentifier } from '../metrics/kerasMetrics.js';
 import { resolveBackend } from '../native.js';
 import { convAddon } from '../nativeConv.js';
+import { FusedOptimizer } from '../optimizers/fusedOptimizer.js';
 import { Optimizer } from '../optimizers/optimizer.js';
 import { getOptimizer, type OptimizerIdentifier } from '../optimizers/index.js';
 import { deriveSeed, layerKey, layerStream, nextSeed, stepSeed, weightSeed } from '../random.js';
@@ -23,6 +24,9 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { type SaveOptions, modelToBuffer, saveModel, saveWeights } from '../io/onnx/save.js';
 import { loadWeights } from '../io/onnx/weights.js';
 import { ParamArena } from './arena.js';
+import {
+  type DeviceName, HOST_MEMORY, ModelDevice, checkDeviceOptimizer, deviceName, globalDeviceName, resolveDevice,
+} from './device.js';
 import type { Dataset } from './dataAdapter.js';
 import type { History } from './history.js';
 import type { Layer } from './layer.js';
@@ -46,6 +50,16 @@ export interface CompileArgs {
    * accuracy from the loss, as Keras. Defaults to none (only `loss` is logged).
    */
   metrics?: readonly (MetricIdentifier | Metric)[];
+  /**
+   * Where the model trains and predicts: `'cpu'`; `'cuda'`, a CUDA device, where parameters,
+   * gradients, optimizer state and activations stay on the device for the whole fit (a
+   * ValueError when no CUDA device is found); or `'auto'`, CUDA when a device is found and the
+   * CPU otherwise (with a one-line notice). Defaults to the global setting of `setBackend`,
+   * itself `'cpu'` by default. Only the built-in optimizers run on a device: with a custom
+   * `Optimizer` subclass `'cuda'` is a ValueError and `'auto'` uses the CPU. A model that was never
+   * compiled predicts on the CPU.
+   */
+  device?: DeviceName;
 }
 
 export type {
@@ -97,6 +111,8 @@ export abstract class Model {
   #modelKey: bigint | undefined;
   #streamKeys: bigint[] = [];
   #arena: ParamArena | undefined;
+  /** The device buffers when compiled for a device backend (src/engine/device.ts); undefined on the CPU. */
+  #device: ModelDevice | undefined;
   /** What compile received, resolved by name. */
   #setup: { optimizer: Optimizer; loss: Loss; metrics: readonly (MetricIdentifier | Metric)[] } | undefined;
   /** What depends on the output shape too (resolved once the model is built). */
@@ -226,6 +242,18 @@ export abstract class Model {
     if (args.metrics !== undefined && !Array.isArray(args.metrics)) {
       throw new ValueError(expectedMessage('compile: option "metrics"', "an array of metric names or Metric instances, e.g. ['accuracy']", args.metrics));
     }
+    // 'cpu' needs no resolution (nor the addon, which loads lazily); the others look for a device.
+    const device = deviceName(args.device ?? globalDeviceName(), 'compile: option "device"');
+    const target = device === 'cpu' ? undefined : resolveDevice(device, 'compile: option "device"');
+    // Custom optimizers update host arrays: 'cuda' refuses them, 'auto' keeps them on the CPU.
+    if (device === 'cuda' && target?.onDevice) checkDeviceOptimizer(optimizer, target, 'compile: option "optimizer"');
+    const onDevice = target !== undefined && target.onDevice && optimizer instanceof FusedOptimizer;
+    if (this.#device && (!onDevice || this.#device.backend !== target.backend)) {
+      // Leaving the device: its values come back to the host arrays first.
+      this.#device.dispose();
+      this.#device = undefined;
+    }
+    if (onDevice) this.#device ??= new ModelDevice(target);
     this.#setup = { optimizer, loss, metrics: args.metrics ?? [] };
     this.#compiled = undefined;
     this.#optimizerBuilt = false;
@@ -269,20 +297,17 @@ export abstract class Model {
     this.#ensureBuilt(x, method);
     const compiled = this.#finishCompile();
     const layers = this.layers;
-    if (!this.#arena || !this.#arena.matches(layers)) {
-      this.#arena = new ParamArena(layers);
-      this.#optimizerBuilt = false;
-      this.#runner = undefined;
-    }
+    const arena = this.#pack();
     if (!this.#optimizerBuilt) {
-      compiled.optimizer.build(this.#arena.segments, this.#arena.params.length);
+      compiled.optimizer.build(arena.segments, arena.params.length);
+      this.#device?.bindSlots(compiled.optimizer);
       this.#optimizerBuilt = true;
     }
-    const addon = convAddon(), backend = resolveBackend(undefined);
+    const addon = convAddon(), backend = this.#backend();
     if (!this.#runner || !this.#plans) {
       const loss = compiled.loss;
       const logits = compiled.fused || loss.fromLogits;
-      this.#runner = new StepRunner(layers, addon, backend, this.#arena,
+      this.#runner = new StepRunner(layers, addon, backend, arena,
         compiled.optimizer, {
           kind: loss.nativeKind(logits), labelSmoothing: loss.labelSmoothing, delta: loss instanceof Huber ? loss.delta : 1,
           classes: compiled.spec.classes,
@@ -299,11 +324,30 @@ export abstract class Model {
     };
   }
 
+  /**
+   * The parameter arena, (re)packed when there is none or the trainable flags changed; on a
+   * device, mirrored there with the weights outside it.
+   */
+  #pack(): ParamArena {
+    const layers = this.layers;
+    if (this.#arena && this.#arena.matches(layers)) return this.#arena;
+    const pack = () => new ParamArena(layers);
+    this.#arena = this.#device ? this.#device.pack(pack, layers) : pack();
+    this.#optimizerBuilt = false;
+    this.#runner = undefined;
+    return this.#arena;
+  }
+
+  /** Backend index of every native call: the device's, else the fastest CPU backend. */
+  #backend(): number {
+    return this.#device?.backend ?? resolveBackend(undefined);
+  }
+
   #planSpec(targetSize: number, fused: boolean) {
     const model = this;
     return {
       layers: this.layers, inputSize: sizeOf(this.#inputShape!), targetSize, classes: sizeOf(this.outputShape!), fused,
-      addon: convAddon(), backend: resolveBackend(undefined),
+      addon: convAddon(), backend: this.#backend(), memory: this.#device ?? HOST_MEMORY,
       streams: {
         stepKey: (i: number, step: number) => stepSeed(model.#streamKeys[i], step),
         get step() { return model.#steps; },
@@ -315,6 +359,8 @@ export abstract class Model {
   inferencePlans(x: Tensor | undefined, method: string): { plans: PlanCache; inputShape: readonly number[]; firstLayer: Layer } {
     this.#ensureBuilt(x, method);
     if (this.#plans) return { plans: this.#plans, inputShape: this.#inputShape!, firstLayer: this.layers[0] };
+    // On a device the weights must be packed and mirrored before anything runs.
+    if (this.#device) this.#pack();
     this.#inferPlans ??= new PlanCache(this.#planSpec(0, false));
     return { plans: this.#inferPlans, inputShape: this.#inputShape!, firstLayer: this.layers[0] };
   }
@@ -374,6 +420,7 @@ export abstract class Model {
   /** Copies of every weight, layer by layer (Keras `get_weights`: kernel, bias, ..., moving statistics). */
   getWeights(): Tensor[] {
     this.#requireBuilt('getWeights');
+    this.#device?.weights.pull();
     return this.weights.map((w) => new Tensor(w.value.slice(), w.shape));
   }
 
@@ -391,7 +438,20 @@ export abstract class Model {
       const ok = v instanceof Float32Array ? v.length === w.size : shapeText(t.shape) === shapeText(w.shape);
       if (!ok) throw new ShapeError(mismatch(where, `shape ${shapeText(w.shape)}`, `shape ${shapeText(t.shape)}`));
     });
+    this.#device?.weights.hostAccess();
     weights.forEach((v, i) => own[i].value.set(v instanceof Float32Array ? v : (v as Tensor).asFloat32()));
+  }
+
+  /**
+   * @internal For code that reads (`'read'`) or writes (`'write'`) the weights' host arrays
+   * directly (saving, loading): on a device, brings the host copies up to date first, and after a
+   * write has the next step send them to the device. A no-op on the CPU.
+   */
+  hostWeights(access: 'read' | 'write'): void {
+    const d = this.#device;
+    if (!d) return;
+    if (access === 'read') d.weights.pull();
+    else d.weights.hostAccess();
   }
 
   // ------------------------------------------------------------------------------ saving (src/io/onnx)

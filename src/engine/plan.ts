@@ -8,9 +8,15 @@
  * Layout: x | y | w | loss | out_0..out_{n-1} | ws_0..ws_{n-1} | dout_0..dout_{n-1}. The output
  * gradients are contiguous so that the engine zeroes every accumulated input gradient with one
  * fill (dinp of layer i is dout of layer i-1; the last dout is written by the loss kernel).
+ *
+ * On a device backend each plan's arena gets one device mirror (src/engine/device.ts): the
+ * layers' views resolve to the device copy, `begin` sends the batch up, and only what JS reads
+ * (losses, outputs) comes back down.
  */
+import type { DeviceMemory } from './device.js';
 import type { Layer, LayerGradIO, RunContext } from './layer.js';
 import type { MetricBatch } from '../metrics/metric.js';
+import type { MirrorHandle } from '../native.js';
 import type { NativeConvAddon } from '../nativeConv.js';
 
 const ALIGN = 16;
@@ -52,6 +58,7 @@ class Context implements RunContext {
     readonly training: boolean,
     readonly layerIndex: ReadonlyMap<Layer, number>,
     readonly streams: StreamSource,
+    readonly memory: DeviceMemory,
   ) {}
 
   randomStream(layer: Layer, _count: number): { seed: bigint; offset: bigint } {
@@ -76,6 +83,8 @@ export interface PlanSpec {
   readonly addon: NativeConvAddon;
   readonly backend: number;
   readonly streams: StreamSource;
+  /** Where the plan arenas live: each gets a device mirror on a device backend. */
+  readonly memory: DeviceMemory;
 }
 
 export class Plan {
@@ -105,6 +114,10 @@ export class Plan {
   readonly metricBatch: MetricBatch;
   /** Floats allocated, for cache accounting. */
   readonly floats: number;
+  /** Where `arena` lives (see src/engine/device.ts). */
+  readonly memory: DeviceMemory;
+  /** The arena's device copy; undefined on the CPU. Garbage-collected with the plan. */
+  readonly #mirror: MirrorHandle | undefined;
 
   constructor(spec: PlanSpec, batch: number, layerIndex: ReadonlyMap<Layer, number>) {
     const { layers } = spec;
@@ -159,9 +172,31 @@ export class Plan {
     } else {
       this.lossInput = last.out;
     }
-    this.trainCtx = new Context(spec.addon, spec.backend, batch, true, layerIndex, spec.streams);
-    this.inferCtx = new Context(spec.addon, spec.backend, batch, false, layerIndex, spec.streams);
+    this.trainCtx = new Context(spec.addon, spec.backend, batch, true, layerIndex, spec.streams, spec.memory);
+    this.inferCtx = new Context(spec.addon, spec.backend, batch, false, layerIndex, spec.streams, spec.memory);
     this.metricBatch = { yTrue: this.y, yPred: this.output, batch, classes: spec.classes };
+    this.memory = spec.memory;
+    this.#mirror = spec.memory.mirror(this.arena);
+  }
+
+  /** Frees the arena's device copy now (the plan is unusable on the device afterwards). */
+  free(): void {
+    this.memory.free(this.#mirror);
+  }
+
+  /**
+   * Call once the batch is in `x` (and `y`, `w`), before running it. On a device: sends weights
+   * or slots that JS changed since the last step, then the batch — the inputs, plus the targets
+   * and sample weights when a loss is computed (`train`/`test`). A no-op on the CPU.
+   */
+  begin(mode: 'train' | 'test' | 'predict', weighted: boolean): void {
+    const m = this.memory;
+    if (!m.onDevice) return;
+    m.beforeStep(mode === 'train');
+    m.upload(this.x);
+    if (mode === 'predict') return;
+    m.upload(this.y);
+    if (weighted) m.upload(this.w);
   }
 }
 
@@ -177,8 +212,10 @@ export class PlanCache {
     let plan = this.#plans.get(batch);
     if (plan !== undefined) return plan;
     if (this.#plans.size >= this.capacity) {
-      // Evict the oldest entry (Map keeps insertion order).
-      this.#plans.delete(this.#plans.keys().next().value as number);
+      // Evict the oldest entry (Map keeps insertion order); its device copy goes with it.
+      const oldest = this.#plans.keys().next().value as number;
+      this.#plans.get(oldest)!.free();
+      this.#plans.delete(oldest);
     }
     plan = new Plan(this.spec, batch, this.#layerIndex);
     this.#plans.set(batch, plan);

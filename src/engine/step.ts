@@ -8,6 +8,10 @@
  * update over the parameter arena. Nothing here allocates: plans hold every buffer and the
  * trackers are plain numbers.
  *
+ * Backward stops at the first layer with trainable weights, and that layer computes no input
+ * gradient: nothing reads it (automatic differentiation skips it too). For the tutorial's MLP
+ * this is the 784×256 product of the first Dense's dX, a third of the step's arithmetic.
+ *
  * Epoch values follow Keras 3 (backend/tensorflow/trainer.py): the loss tracker is a Mean
  * updated with `sample_weight = batch size`, so the epoch loss is Σ loss_b·B_b / Σ B_b, and the
  * compiled metrics stream over every sample; neither sees sample or class weights (Keras passes
@@ -20,17 +24,31 @@ import { rethrowNative } from '../native.js';
 import type { NativeConvAddon } from '../nativeConv.js';
 import type { Optimizer, OptimizerContext } from '../optimizers/optimizer.js';
 import type { ParamArena } from './arena.js';
-import type { Layer, RunContext } from './layer.js';
+import type { Layer, LayerGradIO, RunContext } from './layer.js';
 import type { Plan } from './plan.js';
 
 /** Runs the layers forward on `plan.x` (training or inference mode, as `ctx` says). */
 export function forward(layers: readonly Layer[], plan: Plan, ctx: RunContext): void {
   const ios = plan.ios;
   try {
-    for (let i = 0; i < layers.length; i++) layers[i].forward(ctx, ios[i]);
+    for (let i = 0; i < layers.length; i++) {
+      // At inference a layer may run the next one with it (Layer.forwardFused).
+      if (!ctx.training && i + 1 < layers.length && layers[i].forwardFused(ctx, ios[i], layers[i + 1], ios[i + 1])) i++;
+      else layers[i].forward(ctx, ios[i]);
+    }
   } catch (e) {
     rethrowNative(e);
   }
+}
+
+/**
+ * Predicts the batch already copied into `plan.x` (inference mode) into `plan.output`, moving the
+ * inputs up and the outputs down when the model runs on a device.
+ */
+export function inferBatch(layers: readonly Layer[], plan: Plan): void {
+  plan.begin('predict', false);
+  forward(layers, plan, plan.inferCtx);
+  plan.memory.download(plan.output);
 }
 
 export interface LossSetup {
@@ -43,11 +61,23 @@ export interface LossSetup {
   readonly classes: number;
 }
 
+/** What one plan's backward pass runs on (see StepRunner.#backwardOf). */
+interface BackwardPlan {
+  /** The plan's IOs, with the first trainable layer's `dinp` set to null. */
+  readonly ios: readonly LayerGradIO[];
+  /** The input gradients backward accumulates into (dout of layers first..n-2), zeroed per step. */
+  readonly accumulated: Float32Array;
+}
+
 export class StepRunner {
   /** Σ batch loss × batch size and Σ batch size since the last reset (Keras's loss tracker). */
   lossSum = 0;
   lossCount = 0;
   readonly #optCtx: OptimizerContext;
+  /** Index of the first layer with a trainable weight in the arena; -1 when none. */
+  readonly #first: number;
+  /** Backward IOs per plan, built on first use (plans are evicted with their cache, hence weak). */
+  readonly #backward = new WeakMap<Plan, BackwardPlan>();
 
   constructor(
     readonly layers: readonly Layer[],
@@ -60,6 +90,24 @@ export class StepRunner {
     readonly fused: boolean,
   ) {
     this.#optCtx = { addon, backend };
+    // The arena is rebuilt (and with it this runner) whenever trainable flags change.
+    const owned = new Set(arena.trainable);
+    this.#first = layers.findIndex((l) => l.weights.some((w) => owned.has(w)));
+  }
+
+  /** The IOs backward runs on for `plan`: the plan's own, minus the first trainable layer's dinp. */
+  #backwardOf(plan: Plan): BackwardPlan {
+    let b = this.#backward.get(plan);
+    if (b !== undefined) return b;
+    const first = this.#first, ios = plan.ios.slice();
+    ios[first] = { inp: ios[first].inp, out: ios[first].out, ws: ios[first].ws, dout: ios[first].dout, dinp: null };
+    // dout of layers first..n-2 are contiguous (plan layout) and end where plan.accumulated ends.
+    const acc = plan.accumulated, n = ios.length;
+    const start = first < n - 1 ? ios[first].dout.byteOffset : acc.byteOffset + acc.byteLength;
+    const accumulated = new Float32Array(acc.buffer, start, (acc.byteOffset + acc.byteLength - start) / 4);
+    b = { ios, accumulated };
+    this.#backward.set(plan, b);
+    return b;
   }
 
   resetMetrics(): void {
@@ -87,6 +135,7 @@ export class StepRunner {
     const B = plan.batch, L = this.loss;
     try {
       this.addon.lossForward(this.backend, plan.loss, plan.lossInput, plan.y, B, L.classes, L.kind, L.labelSmoothing, L.delta);
+      plan.memory.download(plan.loss); // device: the per-sample losses come down
     } catch (e) {
       rethrowNative(e);
     }
@@ -103,25 +152,30 @@ export class StepRunner {
     this.lossSum += loss * plan.batch;
     this.lossCount += plan.batch;
     const m = this.metrics;
+    if (m.length > 0) plan.memory.download(plan.output); // device: metrics read the outputs on the host
     for (let i = 0; i < m.length; i++) m[i].update(plan.metricBatch);
   }
 
   /** One training step on the batch already copied into `plan`; returns the batch loss. */
   train(plan: Plan, weighted: boolean): number {
-    const B = plan.batch, L = this.loss, layers = this.layers, ios = plan.ios, ctx = plan.trainCtx;
-    const arena = this.arena, n = layers.length;
+    const B = plan.batch, L = this.loss, layers = this.layers, ctx = plan.trainCtx;
+    const arena = this.arena, n = layers.length, first = this.#first;
+    plan.begin('train', weighted); // device: changed weights and the batch go up
     this.forward(plan, ctx);
     const loss = this.#batchLoss(plan, weighted);
-    arena.grads.fill(0);
-    plan.accumulated.fill(0);
-    try {
-      this.addon.lossBackward(this.backend, plan.lossGrad, plan.lossInput, plan.y, weighted ? plan.w : null, B, L.classes,
-        L.kind, L.labelSmoothing, L.delta);
-      for (let i = n - 1; i >= 0; i--) layers[i].backward(ctx, ios[i], i === n - 1 && this.fused);
-      if (arena.regularized.length > 0) arena.addRegularizerGradients();
-      if (arena.params.length > 0) this.optimizer.apply(this.#optCtx, arena.params, arena.grads);
-    } catch (e) {
-      rethrowNative(e);
+    if (first >= 0) {
+      const bw = this.#backwardOf(plan), ios = bw.ios;
+      plan.memory.zero(arena.grads);
+      plan.memory.zero(bw.accumulated);
+      try {
+        this.addon.lossBackward(this.backend, plan.lossGrad, plan.lossInput, plan.y, weighted ? plan.w : null, B, L.classes,
+          L.kind, L.labelSmoothing, L.delta);
+        for (let i = n - 1; i >= first; i--) layers[i].backward(ctx, ios[i], i === n - 1 && this.fused);
+        if (arena.regularized.length > 0) arena.addRegularizerGradients();
+        if (arena.params.length > 0) this.optimizer.apply(this.#optCtx, arena.params, arena.grads);
+      } catch (e) {
+        rethrowNative(e);
+      }
     }
     this.#track(plan, loss);
     return loss;
@@ -129,6 +183,7 @@ export class StepRunner {
 
   /** Forward in inference mode and the loss; updates the trackers; returns the batch loss. */
   test(plan: Plan, weighted: boolean): number {
+    plan.begin('test', weighted);
     this.forward(plan, plan.inferCtx);
     const loss = this.#batchLoss(plan, weighted);
     this.#track(plan, loss);

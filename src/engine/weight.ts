@@ -27,7 +27,12 @@ export class Weight {
   readonly regularizer: Regularizer | undefined;
   /** Whether the weight itself is trainable (the layer's `trainable` flag also applies). */
   readonly trainable: boolean;
-  /** Current value (row-major, `shape`). A view into the model's arena once compiled. */
+  /**
+   * Current value (row-major, `shape`). A view into the model's arena once compiled. On a model
+   * compiled for a device (`compile({device: 'cuda'})`) this is the host copy, brought up to date
+   * lazily by `model.getWeights()`, saving, and the callbacks that use them; read trained values
+   * through those, and write through `model.setWeights` or `loadWeights`.
+   */
   value: Float32Array;
   /** Gradient accumulator (same shape), a view into the model's gradient arena; null when frozen. */
   grad: Float32Array | null = null;

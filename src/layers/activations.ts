@@ -46,7 +46,17 @@ export interface ResolvedActivation {
   readonly alpha: number;
   readonly softmax: boolean;
   readonly linear: boolean;
+  /**
+   * The native activation_backward gives the same gradient when handed the output in place of
+   * the input, so training keeps no pre-activation: relu and leakyRelu (alpha ≥ 0) read only
+   * `x > 0`, which is `out > 0`; tanh reads only the output. (sigmoid does too, but the engine may
+   * compute the loss from its pre-activation; elu, gelu, softplus and silu read x itself.)
+   */
+  readonly fromOutput: boolean;
 }
+
+/** Kinds whose derivative the native kernels can take from the output alone (see `fromOutput`). */
+const FROM_OUTPUT: ReadonlySet<ActivationIdentifier> = new Set<ActivationIdentifier>(['relu', 'tanh', 'leakyRelu']);
 
 /**
  * Resolves an activation option; undefined and null mean `'linear'` (Keras `activation=None`).
@@ -57,7 +67,8 @@ export function resolveActivation(where: string, v: unknown): ResolvedActivation
   if (typeof name !== 'string' || !Object.hasOwn(TABLE, name))
     throw new ValueError(expectedMessage(where, `one of ${ACTIVATION_NAMES.join(', ')}`, v));
   const id = name as ActivationIdentifier, { kind, alpha } = TABLE[id];
-  return Object.freeze({ name: id, kind, alpha, softmax: id === 'softmax', linear: id === 'linear' });
+  // leakyRelu's alpha is the fixed 0.2 of TABLE, so out > 0 exactly when x > 0.
+  return Object.freeze({ name: id, kind, alpha, softmax: id === 'softmax', linear: id === 'linear', fromOutput: FROM_OUTPUT.has(id) });
 }
 
 /** The activation the engine may fuse with a crossentropy loss, if this is one. */
@@ -79,12 +90,22 @@ export interface ActivationBiasArgs {
 
 /**
  * The activation after the linear part of Dense and the convolutions, with the workspace plumbing
- * they share. Without an activation ('linear') the linear part writes the output directly and
- * nothing is kept. With one, the linear part writes the pre-activation into workspace view `slot`
- * and backward puts its gradient in view `slot + 1`; the owner's WorkspaceViews must cut those
- * two, `values` floats each (see `workspace`). When the engine fuses a final softmax/sigmoid with
- * the loss, it reads the pre-activation (`preActivation`) and hands backward the pre-activation
- * gradient directly (`fromPreActivation`), so the tail is skipped.
+ * they share. The owner's WorkspaceViews must cut two views from `slot`, `values` floats each
+ * (see `workspace`): the pre-activation and its gradient. Per forward, one of three ways:
+ *
+ * - no activation ('linear'): the linear part writes the output directly; nothing is kept;
+ * - on the output (`onOutput`): at inference for every elementwise kind, and in training for the
+ *   kinds whose gradient comes from the output (`fromOutput`: relu, tanh, leakyRelu). The linear
+ *   part writes the output and the activation runs on it, fused into the kernel where the kernel
+ *   takes one (the convolutions: `kernelKind`), else in place; the pre-activation view is never
+ *   touched, and backward gives activation_backward the output as both input and output;
+ * - kept (softmax, sigmoid, and the other kinds in training): the linear part writes the
+ *   pre-activation into view `slot` and the activation reads it into the output.
+ *
+ * All three give bit-for-bit the same outputs and gradients. When the engine fuses a final
+ * softmax/sigmoid with the loss, it reads the pre-activation (`preActivation`), which is why those
+ * two always keep it, and hands backward the pre-activation gradient directly
+ * (`fromPreActivation`), so the tail is skipped. Backward writes its gradient to view `slot + 1`.
  */
 export class ActivationTail {
   readonly act: ResolvedActivation;
@@ -99,15 +120,37 @@ export class ActivationTail {
     return this.act.linear ? 0 : 2 * values;
   }
 
-  /** Where the linear part writes: the output itself without an activation, else the pre-activation. */
-  target(ctx: RunContext, io: LayerIO): Float32Array {
-    return this.act.linear ? io.out : this.views.get(io.ws, ctx.batch)[this.slot];
+  /** Whether this forward runs the activation on the output itself (see the class comment). */
+  onOutput(ctx: RunContext): boolean {
+    const act = this.act;
+    return !act.linear && fusable(act) === undefined && (!ctx.training || act.fromOutput);
   }
 
-  /** `out = act(pre)` after the linear part wrote `pre` (`target`); softmax runs over rows of `cols`. */
-  forward(ctx: RunContext, io: LayerIO, pre: Float32Array, rows: number, cols: number): void {
+  /**
+   * The activation kind a kernel with a fused activation (conv2dForward's `actKind`) should apply
+   * in this forward: the activation's when it runs on the output, else 0 (linear). Pass
+   * `this.act.alpha` with it and `fusedByKernel = true` to `forward`.
+   */
+  kernelKind(ctx: RunContext): number {
+    return this.onOutput(ctx) ? this.act.kind : LINEAR_KIND;
+  }
+
+  /** Where the linear part writes: the output itself, unless the pre-activation is kept. */
+  target(ctx: RunContext, io: LayerIO): Float32Array {
+    return this.act.linear || this.onOutput(ctx) ? io.out : this.views.get(io.ws, ctx.batch)[this.slot];
+  }
+
+  /**
+   * `out = act(pre)` after the linear part wrote `pre` (`target`); softmax runs over rows of `cols`.
+   * `fusedByKernel`: the linear part was given `kernelKind(ctx)` and already applied it.
+   */
+  forward(ctx: RunContext, io: LayerIO, pre: Float32Array, rows: number, cols: number, fusedByKernel = false): void {
     const act = this.act;
     if (act.linear) return;
+    if (this.onOutput(ctx)) {
+      if (!fusedByKernel) ctx.addon.activationForward(ctx.backend, io.out, io.out, act.kind, act.alpha);
+      return;
+    }
     if (act.softmax) ctx.addon.softmaxForward(ctx.backend, io.out, pre, rows, cols);
     else ctx.addon.activationForward(ctx.backend, io.out, pre, act.kind, act.alpha);
   }
@@ -120,8 +163,10 @@ export class ActivationTail {
   gradient(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean, rows: number, cols: number): Float32Array {
     const act = this.act;
     if (act.linear || fromPreActivation) return io.dout;
-    const v = this.views.get(io.ws, ctx.batch), pre = v[this.slot], dpre = v[this.slot + 1];
-    dpre.fill(0);
+    const v = this.views.get(io.ws, ctx.batch), dpre = v[this.slot + 1];
+    // The forward kept no pre-activation when it ran on the output: the output stands in for it.
+    const pre = this.onOutput(ctx) ? io.out : v[this.slot];
+    ctx.memory.zero(dpre);
     if (act.softmax) ctx.addon.softmaxBackward(ctx.backend, dpre, io.dout, io.out, rows, cols);
     else ctx.addon.activationBackward(ctx.backend, dpre, io.dout, pre, io.out, act.kind, act.alpha);
     return dpre;

@@ -12,8 +12,8 @@ import type { Weight } from '../engine/weight.js';
 import type { Initializer } from '../initializers/initializer.js';
 import type { Regularizer } from '../regularizers.js';
 import {
-  type InitializerLike, type RegularizerLike, booleanOption, finiteNumber, initializerOption, product, regularizerOption,
-  serialize, shapeError,
+  type InitializerLike, type RegularizerLike, WorkspaceViews, booleanOption, finiteNumber, initializerOption, product,
+  regularizerOption, serialize, shapeError,
 } from './common.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -59,10 +59,9 @@ export class BatchNormalization extends Layer {
   /** Channels (the last axis) and rows per sample (the product of the other axes), fixed at build. */
   private C = 0;
   private rowsPerSample = 1;
-  // The batch statistics of the last training forward (channels each): a layer is run by one
-  // model, and its backward follows its own forward, so they need not live in the per-batch arena.
-  private savedMean = new Float32Array(0);
-  private savedInvstd = new Float32Array(0);
+  // The batch statistics of the last training forward, saved for backward: mean and 1/std, C
+  // each, in the workspace (the engine's arena, which is where a device keeps it too).
+  private readonly views = new WorkspaceViews(this, () => [this.C, this.C]);
   /** gamma / sqrt(movingVar + ε) per channel, for the frozen (inference-mode) backward. */
   private inferScale = new Float32Array(0);
 
@@ -97,11 +96,14 @@ export class BatchNormalization extends Layer {
       if (this.center) this.beta = this.addWeight({ name: 'beta', shape, initializer: this.betaInitializer, regularizer: this.betaRegularizer });
       this.movingMean = this.addWeight({ name: 'moving_mean', shape, initializer: this.movingMeanInitializer, trainable: false });
       this.movingVariance = this.addWeight({ name: 'moving_variance', shape, initializer: this.movingVarianceInitializer, trainable: false });
-      this.savedMean = new Float32Array(C);
-      this.savedInvstd = new Float32Array(C);
       this.inferScale = new Float32Array(C);
     }
     return out;
+  }
+
+  /** Saved mean and inverse standard deviation (C each). */
+  override workspaceSize(_batch: number): number {
+    return 2 * this.C;
   }
 
   /** Keras 3 uses batch statistics only when training AND the layer is trainable. */
@@ -111,10 +113,11 @@ export class BatchNormalization extends Layer {
 
   forward(ctx: RunContext, io: LayerIO): void {
     const N = ctx.batch * this.rowsPerSample, gamma = this.gamma ? this.gamma.value : null, beta = this.beta ? this.beta.value : null;
-    if (this.usesBatchStats(ctx))
-      ctx.addon.batchnormForwardTrain(ctx.backend, io.out, this.savedMean, this.savedInvstd, this.movingMean!.value,
+    if (this.usesBatchStats(ctx)) {
+      const saved = this.views.get(io.ws, ctx.batch); // indexed, not destructured: no iterator per step
+      ctx.addon.batchnormForwardTrain(ctx.backend, io.out, saved[0], saved[1], this.movingMean!.value,
         this.movingVariance!.value, io.inp, gamma, beta, N, this.C, this.momentum, this.epsilon);
-    else
+    } else
       ctx.addon.batchnormForwardInfer(ctx.backend, io.out, io.inp, gamma, beta, this.movingMean!.value, this.movingVariance!.value,
         N, this.C, this.epsilon);
   }
@@ -124,15 +127,22 @@ export class BatchNormalization extends Layer {
     if (this.usesBatchStats(ctx)) {
       const dgamma = this.gamma ? this.gamma.grad : null, dbeta = this.beta ? this.beta.grad : null;
       if (io.dinp === null && dgamma === null && dbeta === null) return;
-      ctx.addon.batchnormBackward(ctx.backend, io.dinp, dgamma, dbeta, io.dout, io.inp, gamma, this.savedMean, this.savedInvstd, N, C);
+      const saved = this.views.get(io.ws, ctx.batch);
+      ctx.addon.batchnormBackward(ctx.backend, io.dinp, dgamma, dbeta, io.dout, io.inp, gamma, saved[0], saved[1], N, C);
       return;
     }
     // Frozen: the moving statistics are constants, so dinp += dout · gamma / sqrt(movingVar + ε).
+    // No kernel computes this, so on a device the buffers make a round trip through the host.
     const dinp = io.dinp;
     if (dinp === null) return;
-    const scale = this.inferScale, mv = this.movingVariance!.value, dout = io.dout;
+    const m = ctx.memory, scale = this.inferScale, mv = this.movingVariance!.value, dout = io.dout;
+    if (gamma) m.download(gamma);
+    m.download(mv);
+    m.download(dout);
+    m.download(dinp);
     for (let c = 0; c < C; c++) scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(mv[c] + Math.fround(this.epsilon));
     for (let i = 0, n = N * C; i < n; i += C) for (let c = 0; c < C; c++) dinp[i + c] += dout[i + c] * scale[c];
+    m.upload(dinp);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -8,6 +8,33 @@ import {
   checkStridesDilation, paddingOption, positiveInt, shapeError, sizePair, windowOf,
 } from './common.js';
 
+/**
+ * Conv output floats per chunk when a convolution runs its successor with it at inference
+ * (Conv2D.forwardFused): 1 MiB, about the two cores' L2, so a chunk is pooled before it leaves
+ * the cache.
+ */
+export const FUSED_CHUNK_FLOATS = 1 << 18;
+
+/**
+ * Views of a batch in chunks of `chunk` samples, `[inp₀, out₀, inp₁, out₁, ...]`, cached per
+ * input buffer and batch size so a step allocates nothing.
+ */
+export class ChunkViews {
+  private cache = new WeakMap<Float32Array, { out: Float32Array; batch: number; chunk: number; parts: Float32Array[] }>();
+
+  get(inp: Float32Array, out: Float32Array, batch: number, chunk: number): readonly Float32Array[] {
+    const hit = this.cache.get(inp);
+    if (hit !== undefined && hit.out === out && hit.batch === batch && hit.chunk === chunk) return hit.parts;
+    const inPer = inp.length / batch, outPer = out.length / batch, parts: Float32Array[] = [];
+    for (let b0 = 0; b0 < batch; b0 += chunk) {
+      const b1 = Math.min(batch, b0 + chunk);
+      parts.push(inp.subarray(b0 * inPer, b1 * inPer), out.subarray(b0 * outPer, b1 * outPer));
+    }
+    this.cache.set(inp, { out, batch, chunk, parts });
+    return parts;
+  }
+}
+
 /** Window options of the convolutions (SeparableConv2D: of its depthwise step). */
 export interface ConvWindowArgs {
   /** Window `[kh, kw]`, or one number for both. Required. */

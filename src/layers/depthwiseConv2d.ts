@@ -86,10 +86,12 @@ export class DepthwiseConv2D extends Layer {
   }
 
   forward(ctx: RunContext, io: LayerIO): void {
-    const B = ctx.batch, bias = this.bias ? this.bias.value : null, pre = this.tail.target(ctx, io);
+    const B = ctx.batch, bias = this.bias ? this.bias.value : null, pre = this.tail.target(ctx, io), tail = this.tail;
+    // The activation runs in the kernel's output stage when it can (tail.kernelKind), else after it.
     ctx.addon.depthwiseConv2dForward(ctx.backend, pre, io.inp, this.kernel!.value, bias, B, this.H, this.W, this.C, this.OH,
-      this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft);
-    this.tail.forward(ctx, io, pre, B * this.OH * this.OW, this.C * this.depthMultiplier);
+      this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft,
+      tail.kernelKind(ctx), tail.act.alpha);
+    tail.forward(ctx, io, pre, B * this.OH * this.OW, this.C * this.depthMultiplier, true);
   }
 
   backward(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): void {

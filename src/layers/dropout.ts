@@ -45,7 +45,7 @@ export class Dropout extends Layer {
 
   forward(ctx: RunContext, io: LayerIO): void {
     if (!ctx.training || this.rate === 0) {
-      io.out.set(io.inp);
+      ctx.memory.copy(io.out, io.inp);
       return;
     }
     const stream = ctx.randomStream(this, io.inp.length);

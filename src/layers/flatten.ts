@@ -15,7 +15,7 @@ export class Flatten extends Layer {
   }
 
   forward(ctx: RunContext, io: LayerIO): void {
-    io.out.set(io.inp);
+    ctx.memory.copy(io.out, io.inp);
   }
 
   backward(ctx: RunContext, io: LayerGradIO): void {

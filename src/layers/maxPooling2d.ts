@@ -16,7 +16,15 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   forward(ctx: RunContext, io: LayerIO): void {
-    ctx.addon.maxPool2dForward(ctx.backend, io.out, io.inp, ctx.batch, this.H, this.W, this.C, this.OH, this.OW, this.PH,
+    this.forwardImages(ctx, io.out, io.inp, ctx.batch);
+  }
+
+  /**
+   * The forward of `images` samples, `inp` and `out` holding at least that many; for a producer
+   * that runs this layer on parts of the batch (Conv2D's fused inference, Layer.forwardFused).
+   */
+  forwardImages(ctx: RunContext, out: Float32Array, inp: Float32Array, images: number): void {
+    ctx.addon.maxPool2dForward(ctx.backend, out, inp, images, this.H, this.W, this.C, this.OH, this.OW, this.PH,
       this.PW, this.SH, this.SW, this.padTop, this.padLeft);
   }
 

@@ -11,7 +11,7 @@ import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext 
 import type { Weight } from '../engine/weight.js';
 import type { Initializer } from '../initializers/initializer.js';
 import type { Regularizer } from '../regularizers.js';
-import { type ActivationBiasArgs, type ActivationIdentifier, ActivationTail } from './activations.js';
+import { type ActivationBiasArgs, type ActivationIdentifier, ActivationTail, LINEAR_KIND } from './activations.js';
 import {
   type InitializerLike, type LayerPadding, type RegularizerLike, WorkspaceViews, booleanOption, initializerOption,
   positiveInt, regularizerOption, serialize, windowSizes,
@@ -108,7 +108,9 @@ export class SeparableConv2D extends Layer {
   forward(ctx: RunContext, io: LayerIO): void {
     const B = ctx.batch, mid = this.views.get(io.ws, B)[0], CM = this.C * this.depthMultiplier;
     ctx.addon.depthwiseConv2dForward(ctx.backend, mid, io.inp, this.depthwiseKernel!.value, null, B, this.H, this.W, this.C,
-      this.OH, this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft);
+      this.OH, this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft,
+      LINEAR_KIND, 0);
+    // The pointwise step is a Dense: its activation runs in place on the output when it can.
     const rows = B * this.OH * this.OW, pre = this.tail.target(ctx, io);
     ctx.addon.denseForward(ctx.backend, pre, mid, this.pointwiseKernel!.value, this.bias ? this.bias.value : null, rows, CM,
       this.filters);
@@ -121,7 +123,7 @@ export class SeparableConv2D extends Layer {
     if (io.dinp === null && dk === null) return;
     const d = this.tail.gradient(ctx, io, fromPreActivation, rows, this.filters);
     const dmid = v[1];
-    dmid.fill(0); // denseBackward accumulates
+    ctx.memory.zero(dmid); // denseBackward accumulates
     ctx.addon.denseBackward(ctx.backend, dmid, dpk, dbias, d, v[0], this.pointwiseKernel!.value, rows, CM, this.filters);
     ctx.addon.depthwiseConv2dBackward(ctx.backend, io.dinp, dk, null, dmid, io.inp, this.depthwiseKernel!.value, B, this.H,
       this.W, this.C, this.OH, this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW,

@@ -91,6 +91,11 @@ export abstract class FusedOptimizer extends Optimizer {
   // clipnorm's per-weight views of the gradient arena they were made for.
   private viewsOf: Float32Array | null = null;
   private views: Float32Array[] = [];
+  /**
+   * @internal Set by the engine while the slots live on a device (src/engine/device.ts): called by
+   * `slots()` before handing the arrays out, to bring them to the host and have them re-sent.
+   */
+  hostAccessHook: (() => void) | undefined = undefined;
 
   protected constructor(className: string, args: OptimizerArgs, defaultLearningRate: number, defaultWeightDecay = 0) {
     super();
@@ -206,7 +211,13 @@ export abstract class FusedOptimizer extends Optimizer {
     return this.views;
   }
 
+  /** @internal The slot buffers in kernels.h order (null: unused), as they are: no device synchronisation. */
+  slotArrays(): readonly (Float32Array | null)[] {
+    return this.slotBuffers;
+  }
+
   slots(): { name: string; values: Float32Array }[] {
+    this.hostAccessHook?.();
     const specs = this.slotSpecs();
     const out: { name: string; values: Float32Array }[] = [];
     this.slotBuffers.forEach((b, i) => {

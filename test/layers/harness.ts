@@ -2,6 +2,7 @@
 // workspaceSize, a RunContext on the raw addon, gradient buffers for the trainable weights, and a
 // fixed random stream. Plus deterministic weights and a finite-difference gradient check.
 import { expect } from 'vitest';
+import { HOST_MEMORY } from '../../src/engine/device.js';
 import type { Layer, LayerGradIO, LayerIO, RunContext } from '../../src/engine/layer.js';
 import { loadAddon, resolveBackend } from '../../src/native.js';
 import type { NativeConvAddon } from '../../src/nativeConv.js';
@@ -19,7 +20,7 @@ export function size(shape: readonly number[]): number {
 /** A RunContext whose random stream is fixed (seed 1234, offset 0) and counts its calls. */
 export function makeContext(batch: number, training: boolean, seed = 1234n): RunContext & { streamCalls: number } {
   const ctx = {
-    addon, backend, batch, training, streamCalls: 0,
+    addon, backend, batch, training, streamCalls: 0, memory: HOST_MEMORY,
     randomStream(_layer: Layer, _count: number) {
       ctx.streamCalls++;
       return { seed, offset: 0n };

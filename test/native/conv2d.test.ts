@@ -8,6 +8,7 @@
 // argument, so the only error is float32 rounding of f (≈ 1e-6·Σ|out·r| ≤ 1e-5) over 2h with
 // h = 1e-2, hence atol 2e-3.
 import { describe, expect, it } from 'vitest';
+import { type ActivationName, activationForward } from '../../src/native.js';
 import { type Padding, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, windowGeometry } from '../../src/nativeConv.js';
 import { dot, expectClose, finiteDiff, hostBackends, rand } from './helpers.js';
 
@@ -134,6 +135,26 @@ describe.each(hostBackends)('conv2d on $name', ({ index }) => {
       inp: x, kernel: w, bias, backend: index });
     // Sums of 63 products: 1e-4 covers the float32 rounding of any summation order.
     expectClose(out, forward64(g, x, w, bias), 1e-4, 1e-4, 'big forward');
+  });
+
+  // The fused activation is an optimisation only: bit-for-bit activationForward on the linear
+  // output, for each Keras name (with alpha and GELU's approximate), on the AVX2 direct path
+  // (1 channel, 16 filters), the im2col + GEMM path (9 channels) and the 1×1 GEMM path.
+  const FUSED: [ActivationName, { alpha?: number; approximate?: boolean }][] = [
+    ['linear', {}], ['relu', {}], ['sigmoid', {}], ['tanh', {}], ['leakyRelu', {}], ['leakyRelu', { alpha: 0.3 }], ['elu', {}],
+    ['gelu', {}], ['gelu', { approximate: true }], ['softplus', {}], ['silu', {}], ['swish', {}],
+  ];
+  it.each([[1, 16, 3], [9, 8, 3], [5, 6, 1]])('fused activations (C=%i, K=%i, %ix%i) equal the unfused ones bit for bit', (C, K, k) => {
+    const sizes = { batch: 2, height: 7, width: 6, channels: C, filters: K, kernelSize: k, padding: 'same' as const, backend: index };
+    const x = rand(2 * 7 * 6 * C, 11, -3, 3), w = rand(k * k * C * K, 12), bias = rand(K, 13);
+    const linear = conv2dForward({ ...sizes, inp: x, kernel: w, bias });
+    for (const [activation, opts] of FUSED) {
+      const fused = conv2dForward({ ...sizes, inp: x, kernel: w, bias, activation, ...opts });
+      const want = activationForward(activation, linear, undefined, { ...opts, backend: index });
+      expect(Array.from(fused), `${activation} ${JSON.stringify(opts)}`).toEqual(Array.from(want));
+    }
+    // And relu really ran: negatives of the linear output are zero now.
+    expect(conv2dForward({ ...sizes, inp: x, kernel: w, bias, activation: 'relu' }).every((v, i) => v === Math.max(linear[i], 0))).toBe(true);
   });
 
   it('a zero batch is a no-op', () => {

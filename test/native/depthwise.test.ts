@@ -6,6 +6,7 @@
 // gradients are checked at atol 2e-5 + rtol 2e-5; gradients sum up to B·OH·OW ≤ 60 terms, at
 // atol 5e-5. Finite differences (f linear in each argument, h = 1e-2): atol 2e-3 as conv2d.
 import { describe, expect, it } from 'vitest';
+import { activationForward } from '../../src/native.js';
 import { type Padding, depthwiseConv2dBackward, depthwiseConv2dForward, windowGeometry } from '../../src/nativeConv.js';
 import { dot, expectClose, finiteDiff, hostBackends, rand } from './helpers.js';
 
@@ -51,6 +52,14 @@ describe.each(hostBackends)('depthwise conv2d on $name', ({ index }) => {
       expect(depthwiseConv2dForward({ ...sizes, inp: x, kernel: w, bias, out })).toBe(out);
       expectClose(out, want, 2e-5, 2e-5, 'with bias');
       expectClose(depthwiseConv2dForward({ ...sizes, inp: x, kernel: w }), wantNoBias, 2e-5, 2e-5, 'without bias');
+    });
+
+    it('fused activations equal activationForward on the linear output bit for bit', () => {
+      const xs = x.map((v) => 3 * v), linear = depthwiseConv2dForward({ ...sizes, inp: xs, kernel: w, bias });
+      for (const activation of ['relu', 'tanh', 'elu', 'gelu', 'silu'] as const) {
+        const fused = depthwiseConv2dForward({ ...sizes, inp: xs, kernel: w, bias, activation });
+        expect(Array.from(fused), activation).toEqual(Array.from(activationForward(activation, linear, undefined, { backend: index })));
+      }
     });
 
     it('backward matches the float64 formulas, accumulates, and skips null buffers', () => {

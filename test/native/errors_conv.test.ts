@@ -34,13 +34,13 @@ const UP = ['B', 'H', 'W', 'C', 'sh', 'sw'];
 const upGeo = [1, 2, 2, 1, 2, 3]; // 2×2 → 4×6
 
 const RAW: Record<string, RawOp> = {
-  conv2dForward: { good: () => [0, f(8), f(18), f(16), f(2), ...convGeo],
+  conv2dForward: { good: () => [0, f(8), f(18), f(16), f(2), ...convGeo, 0, 0],
     buffers: [[1, 'out', false, true], [2, 'inp', false, true], [3, 'kernel', false, true], [4, 'bias', true, true]], sizes: [5, CONV] },
   conv2dBackwardData: { good: () => [0, f(18), f(8), f(16), ...convGeo],
     buffers: [[1, 'dinp', false, true], [2, 'dout', false, true], [3, 'kernel', false, true]], sizes: [4, CONV] },
   conv2dBackwardFilter: { good: () => [0, f(16), f(2), f(8), f(18), ...convGeo],
     buffers: [[1, 'dkernel', false, true], [2, 'dbias', true, true], [3, 'dout', false, true], [4, 'inp', false, true]], sizes: [5, CONV] },
-  depthwiseConv2dForward: { good: () => [0, f(16), f(18), f(16), f(4), ...convGeo],
+  depthwiseConv2dForward: { good: () => [0, f(16), f(18), f(16), f(4), ...convGeo, 0, 0],
     buffers: [[1, 'out', false, true], [2, 'inp', false, true], [3, 'kernel', false, true], [4, 'bias', true, true]], sizes: [5, CONV] },
   depthwiseConv2dBackward: { good: () => [0, f(18), f(16), f(4), f(16), f(18), f(16), ...convGeo],
     buffers: [[1, 'dinp', true, true], [2, 'dkernel', true, true], [3, 'dbias', true, true], [4, 'dout', false, true],
@@ -128,6 +128,20 @@ describe.each(Object.entries(RAW))('raw %s', (op, spec) => {
   });
 });
 
+describe('raw fused activation (conv2dForward, depthwiseConv2dForward)', () => {
+  const ACT = 20; // actKind, then actAlpha, after the 15 geometry values
+  it.each(['conv2dForward', 'depthwiseConv2dForward'])('%s checks actKind and actAlpha', (op) => {
+    for (const v of [2 ** 31, 1.5, NaN]) expectThrow(() => call(op, with_(RAW[op].good(), ACT, v)), RangeError, new RegExp(`^${op}: argument "actKind" expected`));
+    for (const v of ['1', null, undefined]) expectThrow(() => call(op, with_(RAW[op].good(), ACT, v)), TypeError, new RegExp(`^${op}: argument "actKind" expected`));
+    expectThrow(() => call(op, with_(RAW[op].good(), ACT + 1, 'x')), TypeError, new RegExp(`^${op}: argument "actAlpha" expected`));
+    // Kinds outside kerno_activation_kind are the kernels' to refuse, leaving the output untouched.
+    const args = RAW[op].good(), out = (args[1] as Float32Array).fill(7);
+    for (const kind of [-1, 10])
+      expect(() => call(op, with_(args, ACT, kind))).toThrow(expect.objectContaining({ code: 'KERNO_ERR_INVALID_ARGUMENT' }));
+    expect(Array.from(out)).toEqual(new Array(out.length).fill(7));
+  });
+});
+
 describe('raw geometry', () => {
   it('caps window sizes, strides, dilations and pads at 2^31 (keeps kernel index arithmetic in int64)', () => {
     for (const [pos, name] of [[11, 'KH'], [14, 'strideH'], [17, 'dilationW'], [18, 'padTop']] as const)
@@ -139,7 +153,7 @@ describe('raw geometry', () => {
 
   it('rejects sizes whose products overflow instead of wrapping around', () => {
     const big = 2 ** 40;
-    expectThrow(() => raw.conv2dForward(0, f(8), f(18), f(16), null, big, big, 3, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0), RangeError, /"out" expected a Float32Array of at least \d+ elements/);
+    expectThrow(() => raw.conv2dForward(0, f(8), f(18), f(16), null, big, big, 3, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), RangeError, /"out" expected a Float32Array of at least \d+ elements/);
     expectThrow(() => raw.zeroPad2dForward(0, f(9), f(4), 1, 2, 2, 1, 2 ** 31, 2 ** 31, 0, 1), RangeError, /"out" expected/);
     expectThrow(() => raw.globalAvgPoolForward(0, f(4), f(12), big, big, 2), RangeError, /"out" expected/);
   });
@@ -148,9 +162,9 @@ describe('raw geometry', () => {
     const invalid = { code: 'KERNO_ERR_INVALID_ARGUMENT', status: 'invalid argument' };
     const out = f(8).fill(7);
     // A window that starts past the input (OH too large for H), with buffers big enough for it.
-    expect(() => raw.conv2dForward(0, f(64), f(18), f(16), null, 1, 3, 3, 2, 5, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0)).toThrow(expect.objectContaining(invalid));
+    expect(() => raw.conv2dForward(0, f(64), f(18), f(16), null, 1, 3, 3, 2, 5, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0)).toThrow(expect.objectContaining(invalid));
     // Stride 0 and a pad as wide as the window.
-    expect(() => raw.conv2dForward(0, out, f(18), f(16), null, 1, 3, 3, 2, 2, 2, 2, 2, 2, 0, 1, 1, 1, 0, 0)).toThrow(expect.objectContaining(invalid));
+    expect(() => raw.conv2dForward(0, out, f(18), f(16), null, 1, 3, 3, 2, 2, 2, 2, 2, 2, 0, 1, 1, 1, 0, 0, 0, 0)).toThrow(expect.objectContaining(invalid));
     expect(() => raw.maxPool2dForward(0, out, f(18), 1, 3, 3, 2, 2, 2, 2, 2, 1, 1, 2, 0)).toThrow(expect.objectContaining(invalid));
     expect(Array.from(out)).toEqual(new Array(8).fill(7));
     expect(() => raw.dropoutForward(0, f(5), f(5), f(5), 1, 7n, 0)).toThrow(expect.objectContaining(invalid));
@@ -173,6 +187,8 @@ describe('TS wrappers refuse bad input before native code', () => {
     ['a pad as wide as the window', () => conv.conv2dForward({ ...base, padding: { top: 3, left: 0 } }), ShapeError, /"padding.top" expected a pad below the window extent 3/],
     ['an unknown padding', () => conv.conv2dForward({ ...base, padding: 'full' as never }), ValueError, /"padding" expected 'valid', 'same'/],
     ['an unknown backend', () => conv.conv2dForward({ ...base, backend: 'nope' }), ValueError, /"backend" expected a backend index/],
+    ['an unknown fused activation', () => conv.conv2dForward({ ...base, activation: 'softmax' as never }), ValueError, /^conv2dForward: argument "activation" expected one of linear, relu, .*received "softmax"/],
+    ['a non-finite activation alpha', () => conv.depthwiseConv2dForward({ ...base, activation: 'elu', alpha: NaN }), ValueError, /^depthwiseConv2dForward: argument "alpha" expected a finite number/],
     ['a fractional depth multiplier', () => conv.depthwiseConv2dForward({ ...base, depthMultiplier: 1.5 }), ValueError, /"depthMultiplier" expected a positive integer/],
     ['pool strides of 0', () => conv.maxPool2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, strides: [0, 1] }), ValueError, /"strides\[0\]" expected a positive integer/],
     ['a pool window larger than the input', () => conv.avgPool2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, poolSize: 6 }), ShapeError, /"height" expected/],

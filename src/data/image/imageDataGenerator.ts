@@ -41,7 +41,7 @@ export interface ImageDataGeneratorArgs {
   widthShiftRange?: number | readonly number[];
   /** Random vertical shift, as widthShiftRange (fraction of the height below 1). Defaults to `0`. */
   heightShiftRange?: number | readonly number[];
-  /** [lo, hi]: a PIL brightness factor drawn from [lo, hi). Defaults to none. */
+  /** A PIL brightness factor drawn from `[lo, hi)`, given as `[lo, hi]`. Defaults to none. */
   brightnessRange?: readonly [number, number] | null;
   /** Random shear angle in degrees, drawn from (−r, r). Defaults to `0`. */
   shearRange?: number;

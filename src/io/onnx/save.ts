@@ -120,6 +120,8 @@ export function modelProto(model: Model, o: Resolved): ModelProto {
   const compiled = !o.weightsOnly && model.loss !== undefined;
   // Resolves the compiled metrics and allocates the optimizer slots, as the first fit would.
   if (compiled) model.core('save', undefined);
+  // On a device, the weights come down before they are read (the optimizer slots do in slots()).
+  model.hostWeights('read');
   const b = exportLayers(model.layers, model.inputShape!, o.opset, INPUT_NAME, OUTPUT_NAME);
   const graph: GraphProto = {
     node: b.nodes, name: model.name, initializer: b.initializers, docString: docString(model, compiled),

@@ -49,6 +49,7 @@ function apply(model: Model, proto: ModelProto, where: string): void {
       return weightValue(init, theirs.name, mine.className, x.name, x.shape, w);
     }));
   }
+  model.hostWeights('write'); // on a device: the next step sends the loaded values
   layers.forEach((l, i) => l.weights.forEach((x, j) => x.value.set(values[i][j])));
 }
 
