@@ -85,12 +85,12 @@ function kernoPasses(s: Shape, B: number, d: Data): Record<Pass, () => void> & {
   const out = new Float32Array(d.dy.length), dinp = new Float32Array(d.x.length);
   const dkernel = new Float32Array(d.w.length), dbias = new Float32Array(s.K);
   return {
-    fwd: () => addon.conv2dForward(be, out, d.x, d.w, d.bias, ...g),
+    fwd: () => addon.conv2dForward(be, out, d.x, d.w, d.bias, ...g, 0, 0),
     bwdData: () => addon.conv2dBackwardData(be, dinp, d.dy, d.w, ...g),
     bwdFilter: () => addon.conv2dBackwardFilter(be, dkernel, dbias, d.dy, d.x, ...g),
     // One clean accumulation of each gradient (the timed calls keep adding into them).
     result: () => {
-      addon.conv2dForward(be, out, d.x, d.w, d.bias, ...g);
+      addon.conv2dForward(be, out, d.x, d.w, d.bias, ...g, 0, 0);
       dinp.fill(0); dkernel.fill(0); dbias.fill(0);
       addon.conv2dBackwardData(be, dinp, d.dy, d.w, ...g);
       addon.conv2dBackwardFilter(be, dkernel, dbias, d.dy, d.x, ...g);

@@ -12,6 +12,8 @@
 // runs every engine over all images in turn (order rotating), so they share the machine's load as
 // it changes (other work on a shared 2-core machine); the tables report medians over reps.
 import { writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -19,6 +21,7 @@ import * as ort from 'onnxruntime-node';
 
 import { backendInfo, setNumThreads } from '../src/backend.js';
 import { datasets } from '../src/data/index.js';
+import { HOST_MEMORY } from '../src/engine/device.js';
 import type { Layer, LayerIO, RunContext } from '../src/engine/layer.js';
 import { Conv2D, Dense, Flatten, MaxPooling2D } from '../src/layers/index.js';
 import { resolveBackend } from '../src/native.js';
@@ -39,6 +42,12 @@ const BATCH = Number(opt('--batch') ?? 128);
 
 // Multiply-adds ×2 per image: the two convs and the two Dense layers (pooling and activations not counted).
 const FLOPS_PER_IMAGE = 2 * (26 * 26 * 9 * 1 * 32 + 11 * 11 * 9 * 32 * 64 + 1600 * 128 + 128 * 10);
+
+/** V8's full garbage collection, exposed at run time (npm run bench:infer starts node without --expose-gc). */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose_gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
 
 // ------------------------------------------------------------------------------------ model
 
@@ -161,31 +170,43 @@ function kernoLayerChain(w: Weights): BatchFn & { profile(x: Float32Array): { la
       prev = out;
     }
     const ctx: RunContext = {
-      addon, backend, batch: B, training: false,
+      addon, backend, batch: B, training: false, memory: HOST_MEMORY,
       randomStream: () => ({ seed: 0n, offset: 0n }),
     };
     p = { ctx, ios, inp };
     plans.set(B, p);
     return p;
   };
+  // One inference step as the engine takes it (src/engine/step.ts): layer i, or layers i and i+1
+  // when layer i runs the next one with it (Layer.forwardFused); returns how many it ran.
+  const step = (p: { ctx: RunContext; ios: LayerIO[] }, i: number): number => {
+    const n = layers.length;
+    if (i + 1 < n && layers[i].forwardFused(p.ctx, p.ios[i], layers[i + 1], p.ios[i + 1])) return 2;
+    layers[i].forward(p.ctx, p.ios[i]);
+    return 1;
+  };
   const run: BatchFn = (xs, B) => {
     const p = plan(B);
     p.inp.set(xs);
-    for (let i = 0; i < layers.length; i++) layers[i].forward(p.ctx, p.ios[i]);
+    for (let i = 0; i < layers.length; i += step(p, i));
     return p.ios[layers.length - 1].out;
   };
-  // Where a full batch's time goes: each layer's median over every full batch of x.
+  // Where a full batch's time goes: each step's median over every full batch of x (a fused pair
+  // is one step).
   const profile = (x: Float32Array) => {
-    const p = plan(BATCH), times: number[][] = layers.map(() => []);
+    const p = plan(BATCH), times = new Map<string, number[]>();
     for (let s = 0; s + BATCH <= x.length / 784; s += BATCH) {
       p.inp.set(x.subarray(s * 784, (s + BATCH) * 784));
-      layers.forEach((l, i) => {
-        const t0 = performance.now();
-        l.forward(p.ctx, p.ios[i]);
-        times[i].push(performance.now() - t0);
-      });
+      for (let i = 0; i < layers.length;) {
+        const t0 = performance.now(), k = step(p, i), ms = performance.now() - t0;
+        const names = layers.slice(i, i + k).map((l) => `${l.className} ${JSON.stringify(l.outputShape)}`).join(' + ');
+        const label = k > 1 ? `${names} (fused)` : names;
+        if (!times.has(label)) times.set(label, []);
+        times.get(label)!.push(ms);
+        i += k;
+      }
     }
-    return layers.map((l, i) => ({ layer: `${l.className} ${JSON.stringify(l.outputShape)}`, ms: median(times[i]) }));
+    return [...times].map(([layer, t]) => ({ layer, ms: median(t) }));
   };
   return Object.assign(run, { profile });
 }
@@ -295,6 +316,9 @@ async function main(): Promise<void> {
   for (let r = 0; r < reps; r++) {
     const ms = engines.map(() => 0);
     for (let j = 0; j < engines.length; j++) {
+      // A full collection before each timed pass (not timed): otherwise the garbage of the engine
+      // before (tfjs makes a lot) is collected during the next one's pass.
+      collectGarbage();
       const i = (j + r) % engines.length, t0 = performance.now();
       await runAll(engines[i].run, x, N, engines[i].whole);
       ms[i] = performance.now() - t0;
