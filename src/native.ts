@@ -80,6 +80,8 @@ export interface NativeAddon {
    */
   gatherRows(dst: F32, src: Float32Array | Uint8Array | Int32Array, rowLength: number, idx: Int32Array, start: number,
     count: number): void;
+  /** Index of the first NaN or ±Infinity in `x`, or -1 (host memory, no backend). */
+  firstNonFinite(x: Float32Array): number;
 
   // Device mirrors (native/binding/mirror.h). On a device backend every F32 argument of the ops
   // above must lie inside a mirror of that backend, and resolves to the device copy.

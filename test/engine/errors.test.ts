@@ -15,7 +15,8 @@ beforeEach(() => {
   calls = 0;
   const addon = convAddon() as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(addon)) {
-    if (typeof v === 'function' && !['backendInfo', 'getNumThreads', 'setNumThreads'].includes(k)) {
+    // firstNonFinite is the input validation itself (it reads x, writes nothing).
+    if (typeof v === 'function' && !['backendInfo', 'getNumThreads', 'setNumThreads', 'firstNonFinite'].includes(k)) {
       vi.spyOn(addon as Record<string, (...a: unknown[]) => unknown>, k).mockImplementation(function (this: unknown, ...a: unknown[]) {
         calls++;
         return (v as (...a: unknown[]) => unknown).apply(this, a);
@@ -125,6 +126,11 @@ describe('errors at the API boundary', () => {
       const xb = tensor(d, [12, 3]);
       await rejects(m, () => m.fit(xb, y, { verbose: 0 }), ValueError, new RegExp(`^fit: argument "x" expected finite numbers, received ${bad} at sample 4`));
       await rejects(m, () => m.predict(xb, { verbose: 0 }), ValueError, /^predict: argument "x" expected finite numbers/);
+      // Large inputs are scanned natively: same message, same position.
+      const big = new Float32Array(700 * 3).fill(0.5);
+      big[650 * 3 + 2] = bad;
+      await rejects(m, () => m.predict(tensor(big, [700, 3]), { verbose: 0 }), ValueError,
+        new RegExp(`^predict: argument "x" expected finite numbers, received ${bad} at sample 650 \\(flat index 1952\\)`));
     }
   });
 
