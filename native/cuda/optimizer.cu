@@ -12,112 +12,17 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cpu/optimizer_coeffs.h"
 #include "cuda/common.cuh"
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
 namespace {
 
-// Keras computes `1 - beta` in Python double from the user's decimal; recover the shortest
-// decimal that rounds back to beta and subtract in double (see native/cpu/optimizer.cc).
-float keras_one_minus(float beta) {
-  char buf[32];
-  for (int digits = 1; digits <= 9; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(beta));
-    if (std::strtof(buf, nullptr) == beta) return static_cast<float>(1.0 - std::strtod(buf, nullptr));
-  }
-  return static_cast<float>(1.0 - static_cast<double>(beta));
-}
-
-// Per-call scalars, as native/cpu/optimizer.cc's Coeffs.
-struct Coeffs {
-  int32_t kind;
-  float lr, wd;
-  float momentum;
-  int nesterov;
-  float rho, one_minus_rho;
-  int centered;
-  float one_minus_b1, one_minus_b2, alpha;
-  int amsgrad;
-  float eps;
-  float u_next, d_next, c_g, d_now, d_v;  // Nadam
-  float beta_2;                           // Adamax
-  float d_b1;                             // Adamax
-};
-
-Coeffs make_coeffs(const kerno_optimizer_params& p) {
-  Coeffs c{};
-  c.kind = p.kind;
-  c.lr = p.learning_rate;
-  c.wd = p.weight_decay;
-  c.momentum = p.momentum;
-  c.nesterov = p.nesterov != 0;
-  c.rho = p.rho;
-  c.centered = p.centered != 0;
-  c.amsgrad = p.amsgrad != 0;
-  c.eps = p.epsilon;
-  if (p.kind == KERNO_OPT_RMSPROP) c.one_minus_rho = keras_one_minus(p.rho);
-  if (p.kind == KERNO_OPT_ADAM) {
-    c.one_minus_b1 = keras_one_minus(p.beta_1);
-    c.one_minus_b2 = keras_one_minus(p.beta_2);
-    float t = static_cast<float>(p.step);
-    float b1p = std::pow(p.beta_1, t), b2p = std::pow(p.beta_2, t);
-    c.alpha = p.learning_rate * std::sqrt(1.0f - b2p) / (1.0f - b1p);
-  }
-  if (p.kind == KERNO_OPT_NADAM) {
-    float t = static_cast<float>(p.step), b1 = p.beta_1;
-    c.one_minus_b1 = 1.0f - b1;
-    c.one_minus_b2 = 1.0f - p.beta_2;
-    float u_now = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
-    c.u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
-    c.d_next = 1.0f - p.u_product * c.u_next;
-    c.c_g = 1.0f - u_now;
-    c.d_now = 1.0f - p.u_product;
-    c.d_v = 1.0f - std::pow(p.beta_2, t);
-  }
-  if (p.kind == KERNO_OPT_ADAMAX) {
-    c.one_minus_b1 = keras_one_minus(p.beta_1);
-    c.beta_2 = p.beta_2;
-    c.d_b1 = 1.0f - std::pow(p.beta_1, static_cast<float>(p.step));
-  }
-  return c;
-}
-
-bool finite(float x) { return std::isfinite(x); }
-
-void needed_slots(const kerno_optimizer_params& p, bool need[3]) {
-  need[0] = need[1] = need[2] = false;
-  switch (p.kind) {
-    case KERNO_OPT_SGD: need[0] = p.momentum != 0.f; break;
-    case KERNO_OPT_ADAGRAD: need[0] = true; break;
-    case KERNO_OPT_RMSPROP:
-      need[0] = true;
-      need[1] = p.momentum > 0.f;
-      need[2] = p.centered != 0;
-      break;
-    case KERNO_OPT_ADAM:
-      need[0] = need[1] = true;
-      need[2] = p.amsgrad != 0;
-      break;
-    case KERNO_OPT_NADAM:
-    case KERNO_OPT_ADAMAX: need[0] = need[1] = true; break;
-  }
-}
-
-bool params_valid(const kerno_optimizer_params& p) {
-  if (!finite(p.learning_rate) || !finite(p.weight_decay)) return false;
-  switch (p.kind) {
-    case KERNO_OPT_SGD: return p.momentum >= 0.f && p.momentum <= 1.f;
-    case KERNO_OPT_ADAGRAD: return finite(p.epsilon);
-    case KERNO_OPT_RMSPROP: return finite(p.epsilon) && finite(p.rho) && finite(p.momentum);
-    case KERNO_OPT_ADAM:
-    case KERNO_OPT_ADAMAX: return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1;
-    case KERNO_OPT_NADAM:
-      return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1 && p.u_product >= 0.f &&
-             p.u_product <= 1.f;
-    default: return false;
-  }
-}
+using opt::Coeffs;
+using opt::make_coeffs;
+using opt::needed_slots;
+using opt::params_valid;
 
 // One element, native/cpu/optimizer.cc's ref_one verbatim (slots the kind does not use are
 // never touched: their pointers may be NULL).

@@ -1,0 +1,148 @@
+// Per-call optimizer scalars and argument checks, shared by every backend (native/cpu/optimizer.cc,
+// native/cuda/optimizer.cu) so that they derive the same float32 coefficients from the same
+// kerno_optimizer_params: the CUDA update matches the CPU's bit for bit only if its bias
+// corrections, Keras's `1 − β` rounding and Nadam's schedule are these very numbers.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "kerno/kernels.h"
+
+namespace kerno::opt {
+
+// Keras computes `1 - beta` in Python double from the user's decimal (1 - 0.9 =
+// 0.09999999999999998) and casts it to float32 (0.1f). Subtracting in float from 0.9f gives
+// 0.10000002f instead, two ulps away. The float has lost the decimal, so recover it as the
+// shortest decimal that rounds back to beta (what JS and Python print) and subtract in double.
+inline float keras_one_minus_uncached(float beta) {
+  char buf[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(beta));
+    if (std::strtof(buf, nullptr) == beta) return static_cast<float>(1.0 - std::strtod(buf, nullptr));
+  }
+  return static_cast<float>(1.0 - static_cast<double>(beta));
+}
+
+// The formatting above costs about 1 us, paid twice per Adam step: a quarter of a batch-1
+// step's fixed cost. A step asks for the same one or two betas every time, so remember the last
+// few (per thread: kernels may be called from several JS worker threads).
+inline float keras_one_minus(float beta) {
+  struct Entry {
+    uint32_t bits;
+    float value;
+    bool used;
+  };
+  thread_local Entry cache[4] = {};
+  thread_local int next = 0;
+  uint32_t bits;
+  std::memcpy(&bits, &beta, sizeof bits);
+  for (const Entry& e : cache)
+    if (e.used && e.bits == bits) return e.value;
+  float value = keras_one_minus_uncached(beta);
+  cache[next] = {bits, value, true};
+  next = (next + 1) % 4;
+  return value;
+}
+
+// Per-call scalars, derived once so the element loops only read them.
+struct Coeffs {
+  int32_t kind;
+  float lr, wd;
+  float momentum;                 // SGD, RMSprop
+  bool nesterov;                  // SGD
+  float rho, one_minus_rho;       // RMSprop
+  bool centered;                  // RMSprop
+  float one_minus_b1, one_minus_b2, alpha;  // Adam; Adamax uses one_minus_b1
+  bool amsgrad;                   // Adam
+  float eps;
+  // Nadam: m̂ = (u_next·m)/d_next + (c_g·g)/d_now; v̂ = v/d_v.
+  float u_next, d_next, c_g, d_now, d_v;
+  float beta_2;                   // Adamax: u = max(β2·u, |g|)
+  float d_b1;                     // Adamax: 1 − β1^t
+};
+
+inline Coeffs make_coeffs(const kerno_optimizer_params& p) {
+  Coeffs c{};
+  c.kind = p.kind;
+  c.lr = p.learning_rate;
+  c.wd = p.weight_decay;
+  c.momentum = p.momentum;
+  c.nesterov = p.nesterov != 0;
+  c.rho = p.rho;
+  c.centered = p.centered != 0;
+  c.amsgrad = p.amsgrad != 0;
+  c.eps = p.epsilon;
+  if (p.kind == KERNO_OPT_RMSPROP) c.one_minus_rho = keras_one_minus(p.rho);
+  if (p.kind == KERNO_OPT_ADAM) {
+    c.one_minus_b1 = keras_one_minus(p.beta_1);
+    c.one_minus_b2 = keras_one_minus(p.beta_2);
+    // Keras: local_step and the beta powers are float32 tensors (ops.power in float32).
+    float t = static_cast<float>(p.step);
+    float b1p = std::pow(p.beta_1, t), b2p = std::pow(p.beta_2, t);
+    c.alpha = p.learning_rate * std::sqrt(1.0f - b2p) / (1.0f - b1p);
+  }
+  if (p.kind == KERNO_OPT_NADAM) {
+    // Keras casts β1, β2 to float32 tensors first, so here `1 − β` is a float32 subtraction
+    // (unlike Adam's Python-double one), and every scalar below is a float32 tensor op.
+    float t = static_cast<float>(p.step), b1 = p.beta_1;
+    c.one_minus_b1 = 1.0f - b1;
+    c.one_minus_b2 = 1.0f - p.beta_2;
+    float u_now = b1 * (1.0f - 0.5f * std::pow(0.96f, t));
+    c.u_next = b1 * (1.0f - 0.5f * std::pow(0.96f, t + 1.0f));
+    c.d_next = 1.0f - p.u_product * c.u_next;
+    c.c_g = 1.0f - u_now;
+    c.d_now = 1.0f - p.u_product;
+    c.d_v = 1.0f - std::pow(p.beta_2, t);
+  }
+  if (p.kind == KERNO_OPT_ADAMAX) {
+    c.one_minus_b1 = keras_one_minus(p.beta_1);  // Python `1 - self.beta_1`, as Adam
+    c.beta_2 = p.beta_2;
+    c.d_b1 = 1.0f - std::pow(p.beta_1, static_cast<float>(p.step));
+  }
+  return c;
+}
+
+inline bool finite(float x) { return std::isfinite(x); }
+
+// Which slots the configuration reads; a needed slot that is NULL is an invalid argument.
+inline void needed_slots(const kerno_optimizer_params& p, bool need[3]) {
+  need[0] = need[1] = need[2] = false;
+  switch (p.kind) {
+    case KERNO_OPT_SGD: need[0] = p.momentum != 0.f; break;
+    case KERNO_OPT_ADAGRAD: need[0] = true; break;
+    case KERNO_OPT_RMSPROP:
+      need[0] = true;
+      need[1] = p.momentum > 0.f;
+      need[2] = p.centered != 0;
+      break;
+    case KERNO_OPT_ADAM:
+      need[0] = need[1] = true;
+      need[2] = p.amsgrad != 0;
+      break;
+    case KERNO_OPT_NADAM:
+    case KERNO_OPT_ADAMAX: need[0] = need[1] = true; break;
+  }
+}
+
+inline bool params_valid(const kerno_optimizer_params& p) {
+  if (!finite(p.learning_rate) || !finite(p.weight_decay)) return false;
+  switch (p.kind) {
+    case KERNO_OPT_SGD:  // Keras raises unless 0 <= momentum <= 1
+      return p.momentum >= 0.f && p.momentum <= 1.f;
+    case KERNO_OPT_ADAGRAD: return finite(p.epsilon);
+    case KERNO_OPT_RMSPROP: return finite(p.epsilon) && finite(p.rho) && finite(p.momentum);
+    case KERNO_OPT_ADAM:
+    case KERNO_OPT_ADAMAX:
+      return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1;
+    case KERNO_OPT_NADAM:
+      return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1 &&
+             p.u_product >= 0.f && p.u_product <= 1.f;
+    default: return false;
+  }
+}
+
+}  // namespace kerno::opt
