@@ -15,11 +15,16 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops.h"
 #include "cpu/vmath.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::activation_check_backward;
+using checks::activation_check_forward;
+
 namespace {
 
 // ---------------------------------------------------------------- vectorisable float maths
@@ -194,23 +199,6 @@ bool dispatch(int32_t kind, Fn&& fn) {
   return false;
 }
 
-bool known_kind(const kerno_activation_params* p) {
-  return p && p->kind >= KERNO_ACT_LINEAR && p->kind <= KERNO_ACT_SILU;
-}
-
-kerno_status check_forward(const float* out, const float* inp, int64_t N, const kerno_activation_params* p) {
-  if (!known_kind(p) || N < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N > 0 && (!out || !inp)) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
-
-kerno_status check_backward(const float* dinp, const float* dout, const float* inp, const float* out,
-                            int64_t N, const kerno_activation_params* p) {
-  if (!known_kind(p) || N < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N > 0 && (!dinp || !dout || !inp || !out)) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
-
 // ---------------------------------------------------------------- scalar reference
 double ref_sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
@@ -258,7 +246,7 @@ float ref_df(int32_t kind, float x, float y, float a) {
 
 // out (N) = act(inp (N)); out may alias inp.
 kerno_status ref_activation_forward(float* out, const float* inp, int64_t N, const kerno_activation_params* p) {
-  kerno_status s = check_forward(out, inp, N, p);
+  kerno_status s = activation_check_forward(out, inp, N, p);
   if (s != KERNO_OK) return s;
   for (int64_t i = 0; i < N; ++i) out[i] = ref_f(p->kind, inp[i], p->alpha);
   return KERNO_OK;
@@ -267,14 +255,14 @@ kerno_status ref_activation_forward(float* out, const float* inp, int64_t N, con
 // dinp (N) += dout (N) · act'(inp (N)), with out (N) = act(inp).
 kerno_status ref_activation_backward(float* dinp, const float* dout, const float* inp, const float* out,
                                      int64_t N, const kerno_activation_params* p) {
-  kerno_status s = check_backward(dinp, dout, inp, out, N, p);
+  kerno_status s = activation_check_backward(dinp, dout, inp, out, N, p);
   if (s != KERNO_OK) return s;
   for (int64_t i = 0; i < N; ++i) dinp[i] += dout[i] * ref_df(p->kind, inp[i], out[i], p->alpha);
   return KERNO_OK;
 }
 
 kerno_status cpu_activation_forward(float* out, const float* inp, int64_t N, const kerno_activation_params* p) {
-  kerno_status s = check_forward(out, inp, N, p);
+  kerno_status s = activation_check_forward(out, inp, N, p);
   if (s != KERNO_OK) return s;
   float a = p->alpha;
   dispatch(p->kind, [&](auto act) { forward_all<decltype(act)>(out, inp, N, a); });
@@ -283,7 +271,7 @@ kerno_status cpu_activation_forward(float* out, const float* inp, int64_t N, con
 
 kerno_status cpu_activation_backward(float* dinp, const float* dout, const float* inp, const float* out,
                                      int64_t N, const kerno_activation_params* p) {
-  kerno_status s = check_backward(dinp, dout, inp, out, N, p);
+  kerno_status s = activation_check_backward(dinp, dout, inp, out, N, p);
   if (s != KERNO_OK) return s;
   float a = p->alpha;
   dispatch(p->kind, [&](auto act) { backward_all<decltype(act)>(dinp, dout, inp, out, N, a); });

@@ -20,20 +20,15 @@
 #include <new>
 #include <vector>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops_layers.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
-namespace {
 
-kerno_status check_bn(const void* a, const void* b, const kerno_batchnorm_params* p, bool need_rows) {
-  if (!p || p->N < 0 || p->C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (!std::isfinite(p->momentum) || !std::isfinite(p->epsilon) || p->epsilon < 0.f)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  if (need_rows && p->N < 1 && p->C > 0) return KERNO_ERR_INVALID_ARGUMENT;  // no batch statistics
-  if (p->N == 0 || p->C == 0) return KERNO_OK;
-  return (a && b) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
+using checks::batchnorm_check;
+
+namespace {
 
 inline double gamma_at(const float* gamma, int64_t c) { return gamma ? gamma[c] : 1.0; }
 inline double beta_at(const float* beta, int64_t c) { return beta ? beta[c] : 0.0; }
@@ -50,7 +45,7 @@ kerno_status ref_batchnorm_forward_train(float* out, float* saved_mean, float* s
                                          float* moving_mean, float* moving_var, const float* inp,
                                          const float* gamma, const float* beta,
                                          const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(out, inp, p, true);
+  kerno_status s = batchnorm_check(out, inp, p, true);
   if (s != KERNO_OK) return s;
   const int64_t N = p->N, C = p->C;
   for (int64_t c = 0; c < C; ++c) {
@@ -72,7 +67,7 @@ kerno_status ref_batchnorm_forward_train(float* out, float* saved_mean, float* s
 kerno_status ref_batchnorm_forward_infer(float* out, const float* inp, const float* gamma, const float* beta,
                                          const float* moving_mean, const float* moving_var,
                                          const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(out, inp, p, false);
+  kerno_status s = batchnorm_check(out, inp, p, false);
   if (s != KERNO_OK || p->N == 0 || p->C == 0) return s;
   if (!moving_mean || !moving_var) return KERNO_ERR_INVALID_ARGUMENT;
   const int64_t N = p->N, C = p->C;
@@ -88,7 +83,7 @@ kerno_status ref_batchnorm_forward_infer(float* out, const float* inp, const flo
 kerno_status ref_batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout,
                                     const float* inp, const float* gamma, const float* saved_mean,
                                     const float* saved_invstd, const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(dout, inp, p, false);
+  kerno_status s = batchnorm_check(dout, inp, p, false);
   if (s != KERNO_OK || p->N == 0 || p->C == 0) return s;
   if (!saved_mean || !saved_invstd) return KERNO_ERR_INVALID_ARGUMENT;
   const int64_t N = p->N, C = p->C;
@@ -273,7 +268,7 @@ kerno_status cpu_batchnorm_forward_train(float* out, float* saved_mean, float* s
                                          float* moving_mean, float* moving_var, const float* inp,
                                          const float* gamma, const float* beta,
                                          const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(out, inp, p, true);
+  kerno_status s = batchnorm_check(out, inp, p, true);
   if (s != KERNO_OK || p->C == 0) return s;
   return guarded([&] {
     return train_impl(out, saved_mean, saved_invstd, moving_mean, moving_var, inp, gamma, beta, *p);
@@ -283,7 +278,7 @@ kerno_status cpu_batchnorm_forward_train(float* out, float* saved_mean, float* s
 kerno_status cpu_batchnorm_forward_infer(float* out, const float* inp, const float* gamma, const float* beta,
                                          const float* moving_mean, const float* moving_var,
                                          const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(out, inp, p, false);
+  kerno_status s = batchnorm_check(out, inp, p, false);
   if (s != KERNO_OK || p->N == 0 || p->C == 0) return s;
   if (!moving_mean || !moving_var) return KERNO_ERR_INVALID_ARGUMENT;
   return guarded([&] {
@@ -302,7 +297,7 @@ kerno_status cpu_batchnorm_forward_infer(float* out, const float* inp, const flo
 kerno_status cpu_batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout,
                                     const float* inp, const float* gamma, const float* saved_mean,
                                     const float* saved_invstd, const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(dout, inp, p, false);
+  kerno_status s = batchnorm_check(dout, inp, p, false);
   if (s != KERNO_OK || p->N == 0 || p->C == 0) return s;
   if (!saved_mean || !saved_invstd) return KERNO_ERR_INVALID_ARGUMENT;
   return guarded([&] {

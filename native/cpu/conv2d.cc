@@ -29,6 +29,9 @@
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::conv2d_check;
+
 namespace {
 
 constexpr size_t kDefaultBudget = size_t{1} << 20;  // floats: 4 MiB, within L2+L3 of most CPUs
@@ -46,24 +49,6 @@ struct Geo {
   // A 1×1 stride-1 unpadded conv: the NHWC input is already the (P,C) im2col matrix.
   bool pointwise() const { return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0; }
 };
-
-// One axis: window extent d·(k−1)+1 must fit the geometry described in ops_conv.h.
-bool axis_ok(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t pad) {
-  int64_t extent = d * (k - 1) + 1;
-  if (pad < 0 || pad >= extent) return false;                     // first window touches the input
-  if ((out - 1) * s - pad > in - 1) return false;                 // last window starts on a real row
-  int64_t covered = in + pad >= extent ? (in + pad - extent) / s + 1 : 0;
-  return out >= covered;                                          // no tail silently dropped
-}
-
-// Elements of a (n0,n1,n2,n3) tensor, or -1 when that would overflow.
-int64_t elems(int64_t n0, int64_t n1, int64_t n2, int64_t n3) {
-  int64_t r = 0;
-  if (__builtin_mul_overflow(n0, n1, &r) || __builtin_mul_overflow(r, n2, &r) ||
-      __builtin_mul_overflow(r, n3, &r) || r > (int64_t{1} << 56))
-    return -1;
-  return r;
-}
 
 // Rows of output pixels per im2col tile: as many as the budget holds, at least one.
 int64_t tile_rows(const Geo& g) {
@@ -397,17 +382,10 @@ kerno_status direct_filter(gemm_fn gemm, float* dkernel, float* dbias, DirectJob
   return KERNO_OK;
 }
 
-kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
-  kerno_status s = conv2d_check_geometry(p);
-  if (s != KERNO_OK) return s;
-  if (p->B == 0) return KERNO_OK;
-  return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 // Forward also takes the fused activation, which must be a known kind (even for an empty batch).
 kerno_status check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
   if (p && !conv_act_valid(p->act)) return KERNO_ERR_INVALID_ARGUMENT;
-  return check(p, ok_pointers);
+  return conv2d_check(p, ok_pointers);
 }
 
 }  // namespace
@@ -434,23 +412,6 @@ void conv_output_stage(float* out, const float* bias, int64_t n, int64_t K, cons
     else if (!linear)
       cpu_activation_forward(o, o, len, &act);  // in place, inline when nested
   });
-}
-
-kerno_status conv2d_check_geometry(const kerno_conv2d_params* p) {
-  if (!p) return KERNO_ERR_INVALID_ARGUMENT;
-  const int64_t pos[] = {p->H, p->W, p->C, p->OH, p->OW, p->KH, p->KW, p->K,
-                         p->stride_h, p->stride_w, p->dilation_h, p->dilation_w};
-  for (int64_t v : pos)
-    if (v < 1 || v > (int64_t{1} << 31)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->B < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (!axis_ok(p->H, p->OH, p->KH, p->stride_h, p->dilation_h, p->pad_top) ||
-      !axis_ok(p->W, p->OW, p->KW, p->stride_w, p->dilation_w, p->pad_left))
-    return KERNO_ERR_INVALID_ARGUMENT;
-  int64_t b = std::max<int64_t>(p->B, 1);
-  if (elems(b, p->H, p->W, p->C) < 0 || elems(b, p->OH, p->OW, p->K) < 0 ||
-      elems(p->KH, p->KW, p->C, p->K) < 0 || elems(b, p->OH, p->OW, p->KH * p->KW * p->C) < 0)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
 }
 
 void conv2d_set_scratch_budget(size_t floats) { g_budget.store(floats ? floats : kDefaultBudget); }
@@ -500,7 +461,7 @@ kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kerne
 // dinp (B,H,W,C) += Σ over the windows reading each input element of dout (B,OH,OW,K) · kernel.
 kerno_status ref_conv2d_backward_data(float* dinp, const float* dout, const float* kernel,
                                       const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dinp && dout && kernel);
+  kerno_status s = conv2d_check(p, dinp && dout && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   for (int64_t b = 0; b < g.B; ++b)
@@ -525,7 +486,7 @@ kerno_status ref_conv2d_backward_data(float* dinp, const float* dout, const floa
 // dkernel (KH,KW,C,K) += Σ_pixels inp window · dout; dbias (K, may be NULL) += Σ_pixels dout.
 kerno_status ref_conv2d_backward_filter(float* dkernel, float* dbias, const float* dout, const float* inp,
                                         const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dkernel && dout && inp);
+  kerno_status s = conv2d_check(p, dkernel && dout && inp);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   for (int64_t b = 0; b < g.B; ++b)
@@ -579,7 +540,7 @@ kerno_status cpu_conv2d_forward(gemm_fn gemm, float* out, const float* inp, cons
 
 kerno_status cpu_conv2d_backward_data(gemm_fn gemm, float* dinp, const float* dout, const float* kernel,
                                       const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dinp && dout && kernel && gemm);
+  kerno_status s = conv2d_check(p, dinp && dout && kernel && gemm);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   if (g.pointwise()) {  // dinp (P,C) += dout (P,K) · kernelᵀ, kernel stored (C,K)
@@ -608,7 +569,7 @@ kerno_status cpu_conv2d_backward_data(gemm_fn gemm, float* dinp, const float* do
 
 kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbias, const float* dout,
                                         const float* inp, const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dkernel && dout && inp && gemm);
+  kerno_status s = conv2d_check(p, dkernel && dout && inp && gemm);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   if (direct_avx2(gemm, g, p)) return conv2d_direct_backward_filter_avx2(dkernel, dbias, dout, inp, p);

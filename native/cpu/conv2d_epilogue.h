@@ -12,14 +12,13 @@
 
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "kerno/kernels.h"
 
 namespace kerno {
 
 // Whether act names a kerno_activation_kind (the forward kernels refuse others).
-inline bool conv_act_valid(const kerno_activation_params& act) {
-  return act.kind >= KERNO_ACT_LINEAR && act.kind <= KERNO_ACT_SILU;
-}
+inline bool conv_act_valid(const kerno_activation_params& act) { return checks::act_kind_valid(act.kind); }
 
 // out (n,K) = act(out + bias (K)); bias may be NULL. Nothing to do for a linear act without bias.
 // Threads over rows when called outside a parallel region (nested calls run inline).

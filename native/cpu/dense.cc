@@ -8,31 +8,17 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cpu/gemm_driver.h"
 #include "cpu/ops.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::dense_check_backward;
+using checks::dense_check_forward;
+
 namespace {
-
-kerno_status check_forward(const float* out, const float* inp, const float* kernel, int64_t B, int64_t I,
-                           int64_t U) {
-  if (B < 0 || I < 0 || U < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B == 0 || U == 0) return KERNO_OK;
-  if (!out || (I > 0 && (!inp || !kernel))) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
-
-// dout is needed by every requested gradient; inp only by dkernel, kernel only by dinp.
-kerno_status check_backward(const float* dinp, const float* dkernel, const float* dout, const float* inp,
-                            const float* kernel, int64_t B, int64_t I, int64_t U) {
-  if (B < 0 || I < 0 || U < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B == 0 || U == 0) return KERNO_OK;
-  if (!dout) return KERNO_ERR_INVALID_ARGUMENT;
-  if (I > 0 && dinp && !kernel) return KERNO_ERR_INVALID_ARGUMENT;
-  if (I > 0 && dkernel && !inp) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
 
 // Rows per thread chunk for the bias passes: about 16K elements.
 int64_t row_grain(int64_t U) { return U >= 16384 ? 1 : 16384 / U; }
@@ -70,7 +56,7 @@ void sum_rows_into(float* dbias, const float* dout, int64_t B, int64_t U) {
 // out (B,U) = inp (B,I) · kernel (I,U) + bias (U); bias may be NULL. Writes out.
 kerno_status ref_dense_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                int64_t B, int64_t I, int64_t U) {
-  kerno_status s = check_forward(out, inp, kernel, B, I, U);
+  kerno_status s = dense_check_forward(out, inp, kernel, B, I, U);
   if (s != KERNO_OK) return s;
   for (int64_t b = 0; b < B; ++b)
     for (int64_t u = 0; u < U; ++u) {
@@ -85,7 +71,7 @@ kerno_status ref_dense_forward(float* out, const float* inp, const float* kernel
 // inp (B,I), kernel (I,U). NULL gradients are skipped.
 kerno_status ref_dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout,
                                 const float* inp, const float* kernel, int64_t B, int64_t I, int64_t U) {
-  kerno_status s = check_backward(dinp, dkernel, dout, inp, kernel, B, I, U);
+  kerno_status s = dense_check_backward(dinp, dkernel, dout, inp, kernel, B, I, U);
   if (s != KERNO_OK || B == 0 || U == 0) return s;
   if (dinp)
     for (int64_t b = 0; b < B; ++b)
@@ -112,7 +98,7 @@ kerno_status ref_dense_backward(float* dinp, float* dkernel, float* dbias, const
 
 kerno_status cpu_dense_forward(gemm_fn gemm, float* out, const float* inp, const float* kernel,
                                const float* bias, int64_t B, int64_t I, int64_t U) {
-  kerno_status s = check_forward(out, inp, kernel, B, I, U);
+  kerno_status s = dense_check_forward(out, inp, kernel, B, I, U);
   if (s != KERNO_OK || B == 0 || U == 0) return s;
   if (!gemm) return KERNO_ERR_INVALID_ARGUMENT;
   if (I == 0) {  // an empty product: not every GEMM defines K = 0
@@ -174,7 +160,7 @@ bool side_by_side(int64_t B, int64_t I, int64_t U) {
 kerno_status cpu_dense_backward(gemm_fn gemm, float* dinp, float* dkernel, float* dbias,
                                 const float* dout, const float* inp, const float* kernel, int64_t B,
                                 int64_t I, int64_t U) {
-  kerno_status s = check_backward(dinp, dkernel, dout, inp, kernel, B, I, U);
+  kerno_status s = dense_check_backward(dinp, dkernel, dout, inp, kernel, B, I, U);
   if (s != KERNO_OK || B == 0 || U == 0) return s;
   if (!gemm) return KERNO_ERR_INVALID_ARGUMENT;
   BackwardJob job{gemm, dinp, dkernel, dbias, dout, inp, kernel, B, I, U, {KERNO_OK, KERNO_OK}};

@@ -19,6 +19,9 @@
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::conv2d_check;
+
 namespace {
 
 struct Geo {
@@ -28,17 +31,10 @@ struct Geo {
         sh(p.stride_h), sw(p.stride_w), dh(p.dilation_h), dw(p.dilation_w), pt(p.pad_top), pl(p.pad_left) {}
 };
 
-kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
-  kerno_status s = conv2d_check_geometry(p);
-  if (s != KERNO_OK) return s;
-  if (p->B == 0) return KERNO_OK;
-  return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 // Forward also takes the fused activation, which must be a known kind (even for an empty batch).
 kerno_status check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
   if (p && !conv_act_valid(p->act)) return KERNO_ERR_INVALID_ARGUMENT;
-  return check(p, ok_pointers);
+  return conv2d_check(p, ok_pointers);
 }
 
 // o (CM) += x (C) ⊙ k (CM) with each x[c] feeding M outputs.
@@ -196,7 +192,7 @@ kerno_status ref_depthwise_conv2d_forward(float* out, const float* inp, const fl
 
 kerno_status ref_depthwise_conv2d_backward(float* dinp, float* dkernel, float* dbias, const float* dout,
                                            const float* inp, const float* kernel, const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dout && (!dinp || kernel) && (!dkernel || inp));
+  kerno_status s = conv2d_check(p, dout && (!dinp || kernel) && (!dkernel || inp));
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   for (int64_t b = 0; b < g.B; ++b)
@@ -238,7 +234,7 @@ kerno_status cpu_depthwise_conv2d_forward(float* out, const float* inp, const fl
 
 kerno_status cpu_depthwise_conv2d_backward(float* dinp, float* dkernel, float* dbias, const float* dout,
                                            const float* inp, const float* kernel, const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dout && (!dinp || kernel) && (!dkernel || inp));
+  kerno_status s = conv2d_check(p, dout && (!dinp || kernel) && (!dkernel || inp));
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   if (dinp)

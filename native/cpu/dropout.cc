@@ -13,20 +13,20 @@
 // per element straight from philox.h.
 #include <cmath>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops.h"
 #include "cpu/ops_layers.h"
 #include "cpu/philox.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::dropout_check_backward;
+using checks::dropout_check_forward;
+
 namespace {
 
 constexpr int64_t kGrain = 1 << 15;
-
-kerno_status check_dropout(const void* out, const void* mask, const void* inp, int64_t N, float rate) {
-  if (N < 0 || !(rate >= 0.f && rate < 1.f)) return KERNO_ERR_INVALID_ARGUMENT;
-  return (N == 0 || (out && mask && inp)) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
 
 float keep_scale(float rate) { return static_cast<float>(1.0 / (1.0 - static_cast<double>(rate))); }
 
@@ -34,7 +34,7 @@ float keep_scale(float rate) { return static_cast<float>(1.0 / (1.0 - static_cas
 
 kerno_status ref_dropout_forward(float* out, float* mask, const float* inp, int64_t N, float rate,
                                  uint64_t seed, uint64_t offset) {
-  kerno_status s = check_dropout(out, mask, inp, N, rate);
+  kerno_status s = dropout_check_forward(out, mask, inp, N, rate);
   if (s != KERNO_OK) return s;
   const uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
   const float scale = keep_scale(rate);
@@ -49,14 +49,15 @@ kerno_status ref_dropout_forward(float* out, float* mask, const float* inp, int6
 }
 
 kerno_status ref_dropout_backward(float* dinp, const float* dout, const float* mask, int64_t N) {
-  if (N < 0 || (N > 0 && !(dinp && dout && mask))) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = dropout_check_backward(dinp, dout, mask, N);
+  if (s != KERNO_OK) return s;
   for (int64_t i = 0; i < N; ++i) dinp[i] += dout[i] * mask[i];
   return KERNO_OK;
 }
 
 kerno_status cpu_dropout_forward(float* out, float* mask, const float* inp, int64_t N, float rate,
                                  uint64_t seed, uint64_t offset) {
-  kerno_status s = check_dropout(out, mask, inp, N, rate);
+  kerno_status s = dropout_check_forward(out, mask, inp, N, rate);
   if (s != KERNO_OK || N == 0) return s;
   kerno_rng_params rp{};
   rp.distribution = KERNO_DIST_UNIFORM;
@@ -80,7 +81,8 @@ kerno_status cpu_dropout_forward(float* out, float* mask, const float* inp, int6
 }
 
 kerno_status cpu_dropout_backward(float* dinp, const float* dout, const float* mask, int64_t N) {
-  if (N < 0 || (N > 0 && !(dinp && dout && mask))) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = dropout_check_backward(dinp, dout, mask, N);
+  if (s != KERNO_OK) return s;
   parallel_for(N, kGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) dinp[i] += dout[i] * mask[i];
   });

@@ -1,9 +1,10 @@
 // GEMM: C = alpha · op(A) · op(B) + beta · C, row-major, any leading dimensions.
 // M, N, K: C is (M,N), op(A) is (M,K), op(B) is (K,N).
 //
-// This file holds the parameter check, the scalar reference (the oracle, never deleted) and the
-// portable level: the shared driver (gemm_driver.h) over a plain C++ micro-kernel that compilers
-// vectorise for whatever the baseline ISA is (SSE2 on x86-64, NEON on arm64).
+// This file holds the scalar reference (the oracle, never deleted) and the portable level: the
+// shared driver (gemm_driver.h) over a plain C++ micro-kernel that compilers vectorise for
+// whatever the baseline ISA is (SSE2 on x86-64, NEON on arm64). The parameter check, gemm_check,
+// is in arg_checks.h, shared with the CUDA backend.
 // The SIMD levels live in gemm_avx2.cc and gemm_avx512.cc.
 #include <cstring>
 
@@ -11,17 +12,6 @@
 #include "cpu/ops.h"
 
 namespace kerno {
-
-kerno_status gemm_check(const float* C, const float* A, const float* B, const kerno_gemm_params* p) {
-  if (!p || p->M < 0 || p->N < 0 || p->K < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->M == 0 || p->N == 0) return KERNO_OK;
-  if (!C || p->ldc < p->N) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->K == 0) return KERNO_OK;
-  if (!A || !B) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->lda < (p->trans_a ? p->M : p->K)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->ldb < (p->trans_b ? p->K : p->N)) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
 
 // A (M,K) or (K,M) when trans_a, B (K,N) or (N,K) when trans_b, C (M,N); float accumulation in
 // k order, so it is also the reference for rounding behaviour of a naive loop.

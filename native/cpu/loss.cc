@@ -31,6 +31,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops.h"
 #include "runtime/threadpool.h"
 
@@ -49,15 +50,12 @@ bool valid_index(float v, int64_t C) {
   return v >= 0.f && v < static_cast<float>(C) && v == std::floor(v);
 }
 
+// The checks shared with the CUDA backend (arg_checks.h), then the sparse class indices, which
+// the CUDA backend checks on the device.
 kerno_status check(const float* out, const float* pred, const float* target, int64_t B, int64_t C,
                    const kerno_loss_params* p) {
-  if (!p || p->kind < KERNO_LOSS_CATEGORICAL_CROSSENTROPY || p->kind > KERNO_LOSS_HUBER)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->kind == KERNO_LOSS_HUBER && !(std::isfinite(p->delta) && p->delta > 0.f)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B < 0 || C < 0 || !(p->label_smoothing >= 0.f && p->label_smoothing <= 1.f))
-    return KERNO_ERR_INVALID_ARGUMENT;
-  if (B == 0) return KERNO_OK;
-  if (C == 0 || !out || !pred || !target) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = checks::loss_check_args(out, pred, target, B, C, p);
+  if (s != KERNO_OK || B == 0) return s;
   if (is_sparse(p->kind))
     for (int64_t b = 0; b < B; ++b)
       if (!valid_index(target[b], C)) return KERNO_ERR_INVALID_ARGUMENT;

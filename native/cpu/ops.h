@@ -5,6 +5,7 @@
 #ifndef KERNO_CPU_OPS_H
 #define KERNO_CPU_OPS_H
 
+#include "cpu/arg_checks.h"
 #include "kerno/kernels.h"
 
 namespace kerno {
@@ -16,8 +17,9 @@ kerno_status ref_gemm(float* C, const float* A, const float* B, const kerno_gemm
 kerno_status gemm_portable(float* C, const float* A, const float* B, const kerno_gemm_params* p);
 kerno_status gemm_avx2(float* C, const float* A, const float* B, const kerno_gemm_params* p);
 kerno_status gemm_avx512(float* C, const float* A, const float* B, const kerno_gemm_params* p);
-// Shared validation of GEMM parameters (sizes >= 0, leading dimensions large enough).
-kerno_status gemm_check(const float* C, const float* A, const float* B, const kerno_gemm_params* p);
+// Shared validation of GEMM parameters (sizes >= 0, leading dimensions large enough), in
+// arg_checks.h with the CUDA backend's.
+using checks::gemm_check;
 
 // dense.cc: written once over whichever GEMM the backend uses.
 kerno_status ref_dense_forward(float* out, const float* inp, const float* kernel, const float* bias,

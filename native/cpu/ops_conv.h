@@ -7,14 +7,16 @@
 
 #include <cstddef>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops.h"
 
 namespace kerno {
 
-// Shared validation of the geometry: every size ≥ 1 (B ≥ 0), pads ≥ 0, OH/OW ≥ 1 and large
-// enough to cover the input as a 'valid' conv would, and the last window starting on a real
-// row/column (so the implied bottom/right pad is at most the window). For pooling too.
-kerno_status conv2d_check_geometry(const kerno_conv2d_params* p);
+// Shared validation of the geometry (arg_checks.h, shared with the CUDA backend): every size ≥ 1
+// (B ≥ 0), pads ≥ 0, OH/OW ≥ 1 and large enough to cover the input as a 'valid' conv would, and
+// the last window starting on a real row/column (so the implied bottom/right pad is at most the
+// window).
+using checks::conv2d_check_geometry;
 
 // conv2d.cc
 kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,

@@ -9,23 +9,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops_layers.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::pad2d_check;
+using checks::upsample2d_check;
+
 namespace {
-
-kerno_status check_pad(const void* a, const void* b, const kerno_pad2d_params* p) {
-  if (!p || p->B < 0 || p->H < 0 || p->W < 0 || p->C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->top < 0 || p->bottom < 0 || p->left < 0 || p->right < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  return (a && b) || p->B == 0 || p->C == 0 ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
-kerno_status check_up(const void* a, const void* b, int64_t B, int64_t H, int64_t W, int64_t C, int64_t sh,
-                      int64_t sw) {
-  if (B < 0 || H < 0 || W < 0 || C < 0 || sh < 1 || sw < 1) return KERNO_ERR_INVALID_ARGUMENT;
-  return (a && b) || B * H * W * C == 0 ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
 
 struct PadGeom {
   int64_t PH, PW, C, row_big, row_small;
@@ -72,7 +65,7 @@ void row_op(Op op, float* dst, const float* src, const kerno_pad2d_params& p, co
 // this one map with a different assignment.
 template <class F>
 kerno_status ref_interior(const void* dst, const void* src, const kerno_pad2d_params* p, F&& f) {
-  kerno_status s = check_pad(dst, src, p);
+  kerno_status s = pad2d_check(dst, src, p);
   if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
   const PadGeom g(*p);
   for (int64_t b = 0; b < p->B; ++b)
@@ -84,7 +77,7 @@ kerno_status ref_interior(const void* dst, const void* src, const kerno_pad2d_pa
 }
 
 kerno_status pad_family(Op op, float* dst, const float* src, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(dst, src, p);
+  kerno_status s = pad2d_check(dst, src, p);
   if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
   const kerno_pad2d_params q = *p;
   const PadGeom g(q);
@@ -100,7 +93,7 @@ kerno_status pad_family(Op op, float* dst, const float* src, const kerno_pad2d_p
 // ---------------------------------------------------------------- scalar reference
 
 kerno_status ref_zero_pad2d_forward(float* out, const float* inp, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(out, inp, p);
+  kerno_status s = pad2d_check(out, inp, p);
   if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
   const PadGeom g(*p);
   for (int64_t b = 0; b < p->B; ++b)
@@ -128,7 +121,7 @@ kerno_status ref_crop2d_backward(float* dinp, const float* dout, const kerno_pad
 
 kerno_status ref_upsample2d_forward(float* out, const float* inp, int64_t B, int64_t H, int64_t W, int64_t C,
                                     int64_t sh, int64_t sw) {
-  kerno_status s = check_up(out, inp, B, H, W, C, sh, sw);
+  kerno_status s = upsample2d_check(out, inp, B, H, W, C, sh, sw);
   if (s != KERNO_OK) return s;
   const int64_t OH = H * sh, OW = W * sw;
   for (int64_t b = 0; b < B; ++b)
@@ -141,7 +134,7 @@ kerno_status ref_upsample2d_forward(float* out, const float* inp, int64_t B, int
 
 kerno_status ref_upsample2d_backward(float* dinp, const float* dout, int64_t B, int64_t H, int64_t W,
                                      int64_t C, int64_t sh, int64_t sw) {
-  kerno_status s = check_up(dinp, dout, B, H, W, C, sh, sw);
+  kerno_status s = upsample2d_check(dinp, dout, B, H, W, C, sh, sw);
   if (s != KERNO_OK) return s;
   const int64_t OH = H * sh, OW = W * sw;
   for (int64_t b = 0; b < B; ++b)
@@ -169,7 +162,7 @@ kerno_status cpu_crop2d_backward(float* dinp, const float* dout, const kerno_pad
 
 kerno_status cpu_upsample2d_forward(float* out, const float* inp, int64_t B, int64_t H, int64_t W, int64_t C,
                                     int64_t sh, int64_t sw) {
-  kerno_status s = check_up(out, inp, B, H, W, C, sh, sw);
+  kerno_status s = upsample2d_check(out, inp, B, H, W, C, sh, sw);
   if (s != KERNO_OK || B * H * W * C == 0) return s;
   const int64_t OW = W * sw;
   // One input row (b, h) makes sh identical output rows: build the first, copy it sh − 1 times.
@@ -187,7 +180,7 @@ kerno_status cpu_upsample2d_forward(float* out, const float* inp, int64_t B, int
 
 kerno_status cpu_upsample2d_backward(float* dinp, const float* dout, int64_t B, int64_t H, int64_t W,
                                      int64_t C, int64_t sh, int64_t sw) {
-  kerno_status s = check_up(dinp, dout, B, H, W, C, sh, sw);
+  kerno_status s = upsample2d_check(dinp, dout, B, H, W, C, sh, sw);
   if (s != KERNO_OK || B * H * W * C == 0) return s;
   const int64_t OW = W * sw;
   parallel_for(B * H, std::max<int64_t>(1, 65536 / (OW * C * sh)), [&](int64_t r0, int64_t r1) {

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops_layers.h"
 #include "runtime/threadpool.h"
 
@@ -29,31 +30,15 @@
 #endif
 
 namespace kerno {
+
+using checks::pool_check;
+using checks::pool_check_global;
+using checks::pool_empty;
+
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr int64_t kChannelBlock = 64;  // channels per backward work item (fits the stack buffers)
-
-// Every window must hold at least one in-bounds tap, or its max/mean would be undefined.
-kerno_status check_pool(const void* a, const void* b, const kerno_conv2d_params* p) {
-  if (!p) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->B < 0 || p->H < 0 || p->W < 0 || p->C < 0 || p->OH < 0 || p->OW < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->KH < 1 || p->KW < 1 || p->stride_h < 1 || p->stride_w < 1) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->dilation_h != 1 || p->dilation_w != 1) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->pad_top < 0 || p->pad_left < 0 || p->pad_top >= p->KH || p->pad_left >= p->KW)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  const bool empty = p->B == 0 || p->C == 0 || p->OH == 0 || p->OW == 0;
-  if (empty) return KERNO_OK;
-  if (p->H == 0 || p->W == 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if ((p->OH - 1) * p->stride_h - p->pad_top >= p->H || (p->OW - 1) * p->stride_w - p->pad_left >= p->W)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  return (a && b) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
-kerno_status check_global(const void* a, const void* b, int64_t B, int64_t S, int64_t C) {
-  if (B < 0 || S < 1 || C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  return (B == 0 || C == 0 || (a && b)) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
 
 // In-bounds tap range [lo, hi) of one window along one axis.
 struct Span {
@@ -66,8 +51,6 @@ inline Span span(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t n) {
 
 // In-bounds taps of a window: the divisor of average pooling.
 inline float taps(Span sh, Span sw) { return static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo)); }
-
-bool empty_pool(const kerno_conv2d_params* p) { return p->B == 0 || p->C == 0 || p->OH == 0 || p->OW == 0; }
 
 // ---------------------------------------------------------------- scalar reference
 
@@ -97,8 +80,8 @@ int64_t ref_argmax(const float* inp, const kerno_conv2d_params& p, int64_t b, Sp
 }  // namespace
 
 kerno_status ref_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(out, inp, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(out, inp, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
     for (int64_t c = 0; c < p->C; ++c) out[o + c] = inp[ref_argmax(inp, *p, b, sh, sw, c)];
   });
@@ -107,8 +90,8 @@ kerno_status ref_max_pool2d_forward(float* out, const float* inp, const kerno_co
 
 kerno_status ref_max_pool2d_backward(float* dinp, const float* dout, const float* inp,
                                      const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(dinp, dout, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(dinp, dout, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
   for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
     for (int64_t c = 0; c < p->C; ++c) dinp[ref_argmax(inp, *p, b, sh, sw, c)] += dout[o + c];
@@ -117,8 +100,8 @@ kerno_status ref_max_pool2d_backward(float* dinp, const float* dout, const float
 }
 
 kerno_status ref_avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(out, inp, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(out, inp, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
     const float n = taps(sh, sw);
     for (int64_t c = 0; c < p->C; ++c) {
@@ -132,8 +115,8 @@ kerno_status ref_avg_pool2d_forward(float* out, const float* inp, const kerno_co
 }
 
 kerno_status ref_avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(dinp, dout, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(dinp, dout, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
     const float n = taps(sh, sw);
     for (int64_t c = 0; c < p->C; ++c) {
@@ -146,7 +129,7 @@ kerno_status ref_avg_pool2d_backward(float* dinp, const float* dout, const kerno
 }
 
 kerno_status ref_global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(out, inp, B, S, C);
+  kerno_status s = pool_check_global(out, inp, B, S, C);
   if (s != KERNO_OK) return s;
   for (int64_t b = 0; b < B; ++b)
     for (int64_t c = 0; c < C; ++c) {
@@ -158,7 +141,7 @@ kerno_status ref_global_avg_pool_forward(float* out, const float* inp, int64_t B
 }
 
 kerno_status ref_global_avg_pool_backward(float* dinp, const float* dout, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(dinp, dout, B, S, C);
+  kerno_status s = pool_check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK) return s;
   for (int64_t b = 0; b < B; ++b)
     for (int64_t i = 0; i < S; ++i)
@@ -167,7 +150,7 @@ kerno_status ref_global_avg_pool_backward(float* dinp, const float* dout, int64_
 }
 
 kerno_status ref_global_max_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(out, inp, B, S, C);
+  kerno_status s = pool_check_global(out, inp, B, S, C);
   if (s != KERNO_OK) return s;
   for (int64_t b = 0; b < B; ++b)
     for (int64_t c = 0; c < C; ++c) {
@@ -180,7 +163,7 @@ kerno_status ref_global_max_pool_forward(float* out, const float* inp, int64_t B
 
 kerno_status ref_global_max_pool_backward(float* dinp, const float* dout, const float* inp, int64_t B,
                                           int64_t S, int64_t C) {
-  kerno_status s = check_global(dinp, dout, B, S, C);
+  kerno_status s = pool_check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK) return s;
   if (B > 0 && C > 0 && !inp) return KERNO_ERR_INVALID_ARGUMENT;
   // TF differentiates reduce_max by sharing dout equally among tied maxima (Keras
@@ -330,8 +313,8 @@ void back_row(float* dinp, const float* dout, const float* inp, const kerno_conv
 
 template <bool kMax>
 kerno_status pool_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(out, inp, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(out, inp, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   const kerno_conv2d_params q = *p;
   const int64_t row_work = q.OW * q.C * q.KH * q.KW;
   parallel_for(q.B * q.OH, std::max<int64_t>(1, 32768 / std::max<int64_t>(row_work, 1)),
@@ -425,8 +408,8 @@ kerno_status cpu_avg_pool2d_forward(float* out, const float* inp, const kerno_co
 
 kerno_status cpu_max_pool2d_backward(float* dinp, const float* dout, const float* inp,
                                      const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(dinp, dout, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(dinp, dout, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
   const kerno_conv2d_params q = *p;
   if (back_disjoint<true>(dinp, dout, inp, q)) return KERNO_OK;
@@ -436,8 +419,8 @@ kerno_status cpu_max_pool2d_backward(float* dinp, const float* dout, const float
 }
 
 kerno_status cpu_avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(dinp, dout, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(dinp, dout, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   const kerno_conv2d_params q = *p;
   if (back_disjoint<false>(dinp, dout, nullptr, q)) return KERNO_OK;
   for_batch_channel_blocks(q, q.OH * q.OW * q.KH * q.KW * std::min(q.C, kChannelBlock),
@@ -446,7 +429,7 @@ kerno_status cpu_avg_pool2d_backward(float* dinp, const float* dout, const kerno
 }
 
 kerno_status cpu_global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(out, inp, B, S, C);
+  kerno_status s = pool_check_global(out, inp, B, S, C);
   if (s != KERNO_OK || C == 0) return s;
   parallel_for(B, std::max<int64_t>(1, 32768 / (S * C)), [&](int64_t b0, int64_t b1) {
     double acc[kChannelBlock];  // double: S can be large (e.g. 56·56) and float sums drift
@@ -465,7 +448,7 @@ kerno_status cpu_global_avg_pool_forward(float* out, const float* inp, int64_t B
 }
 
 kerno_status cpu_global_avg_pool_backward(float* dinp, const float* dout, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(dinp, dout, B, S, C);
+  kerno_status s = pool_check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK || C == 0) return s;
   const float n = static_cast<float>(S);
   parallel_for(B * S, std::max<int64_t>(1, 32768 / C), [&](int64_t r0, int64_t r1) {
@@ -479,7 +462,7 @@ kerno_status cpu_global_avg_pool_backward(float* dinp, const float* dout, int64_
 }
 
 kerno_status cpu_global_max_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(out, inp, B, S, C);
+  kerno_status s = pool_check_global(out, inp, B, S, C);
   if (s != KERNO_OK || C == 0) return s;
   parallel_for(B, std::max<int64_t>(1, 32768 / (S * C)), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
@@ -497,7 +480,7 @@ kerno_status cpu_global_max_pool_forward(float* out, const float* inp, int64_t B
 
 kerno_status cpu_global_max_pool_backward(float* dinp, const float* dout, const float* inp, int64_t B,
                                           int64_t S, int64_t C) {
-  kerno_status s = check_global(dinp, dout, B, S, C);
+  kerno_status s = pool_check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK || B == 0 || C == 0) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
   parallel_for(B, std::max<int64_t>(1, 32768 / (S * C)), [&](int64_t b0, int64_t b1) {

@@ -21,11 +21,15 @@
 // rounding boundary (about one element in 10^8).
 #include <cmath>
 
+#include "cpu/arg_checks.h"
 #include "ops.h"
 #include "philox.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
+
+using checks::rng_check_fill;
+
 namespace {
 
 constexpr int64_t kGrain = 1 << 14;
@@ -84,17 +88,6 @@ float truncated_retry(Key k, uint64_t j, float a, float b) {
     if (std::fabs(z) < 2.0) return static_cast<float>(a + b * z);
   }
   return a;
-}
-
-kerno_status check_fill(const float* out, int64_t N, const kerno_rng_params* p) {
-  if (!p || N < 0 || (N > 0 && !out)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (!std::isfinite(p->a) || !std::isfinite(p->b)) return KERNO_ERR_INVALID_ARGUMENT;
-  switch (p->distribution) {
-    case KERNO_DIST_UNIFORM: return p->a <= p->b ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-    case KERNO_DIST_NORMAL:
-    case KERNO_DIST_TRUNCATED_NORMAL: return p->b >= 0.f ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-    default: return KERNO_ERR_INVALID_ARGUMENT;
-  }
 }
 
 // ---- reference: every element computed on its own, straight from the mapping above ---------
@@ -174,7 +167,7 @@ void normal_range(float* out, Key k, uint64_t j0, int64_t n, const kerno_rng_par
 }  // namespace
 
 kerno_status ref_rng_fill(float* out, int64_t N, const kerno_rng_params* p) {
-  kerno_status s = check_fill(out, N, p);
+  kerno_status s = rng_check_fill(out, N, p);
   if (s != KERNO_OK) return s;
   const Key k = key_of(p->seed);
   const UniformMap um = uniform_map(p->a, p->b);
@@ -183,7 +176,7 @@ kerno_status ref_rng_fill(float* out, int64_t N, const kerno_rng_params* p) {
 }
 
 kerno_status cpu_rng_fill(float* out, int64_t N, const kerno_rng_params* p) {
-  kerno_status s = check_fill(out, N, p);
+  kerno_status s = rng_check_fill(out, N, p);
   if (s != KERNO_OK) return s;
   const Key k = key_of(p->seed);
   const UniformMap um = uniform_map(p->a, p->b);

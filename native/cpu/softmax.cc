@@ -9,16 +9,17 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cpu/ops.h"
 #include "cpu/vmath.h"
 #include "runtime/threadpool.h"
 
 namespace kerno {
-namespace {
 
-kerno_status check_sizes(int64_t R, int64_t C) {
-  return (R < 0 || C < 0) ? KERNO_ERR_INVALID_ARGUMENT : KERNO_OK;
-}
+using checks::softmax_check_backward;
+using checks::softmax_check_forward;
+
+namespace {
 
 // ---------------------------------------------------------------- scalar reference
 // x (C) → y (C); y may alias x.
@@ -91,18 +92,16 @@ int64_t row_grain(int64_t C) { return C >= 16384 ? 1 : 16384 / (C > 0 ? C : 1); 
 
 // out (R,C) = softmax(inp (R,C)) along C; out may alias inp.
 kerno_status ref_softmax_forward(float* out, const float* inp, int64_t R, int64_t C) {
-  if (check_sizes(R, C) != KERNO_OK) return KERNO_ERR_INVALID_ARGUMENT;
-  if (R == 0 || C == 0) return KERNO_OK;
-  if (!out || !inp) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = softmax_check_forward(out, inp, R, C);
+  if (s != KERNO_OK || R == 0 || C == 0) return s;
   for (int64_t r = 0; r < R; ++r) ref_row_forward(out + r * C, inp + r * C, C);
   return KERNO_OK;
 }
 
 // dinp (R,C) += out ⊙ (dout − Σ_c dout·out); dout, out (R,C).
 kerno_status ref_softmax_backward(float* dinp, const float* dout, const float* out, int64_t R, int64_t C) {
-  if (check_sizes(R, C) != KERNO_OK) return KERNO_ERR_INVALID_ARGUMENT;
-  if (R == 0 || C == 0) return KERNO_OK;
-  if (!dinp || !dout || !out) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = softmax_check_backward(dinp, dout, out, R, C);
+  if (s != KERNO_OK || R == 0 || C == 0) return s;
   for (int64_t r = 0; r < R; ++r) {
     const float* g = dout + r * C;
     const float* y = out + r * C;
@@ -114,9 +113,8 @@ kerno_status ref_softmax_backward(float* dinp, const float* dout, const float* o
 }
 
 kerno_status cpu_softmax_forward(float* out, const float* inp, int64_t R, int64_t C) {
-  if (check_sizes(R, C) != KERNO_OK) return KERNO_ERR_INVALID_ARGUMENT;
-  if (R == 0 || C == 0) return KERNO_OK;
-  if (!out || !inp) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = softmax_check_forward(out, inp, R, C);
+  if (s != KERNO_OK || R == 0 || C == 0) return s;
   parallel_for(R, row_grain(C), [=](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) fast_row_forward(out + r * C, inp + r * C, C);
   });
@@ -124,9 +122,8 @@ kerno_status cpu_softmax_forward(float* out, const float* inp, int64_t R, int64_
 }
 
 kerno_status cpu_softmax_backward(float* dinp, const float* dout, const float* out, int64_t R, int64_t C) {
-  if (check_sizes(R, C) != KERNO_OK) return KERNO_ERR_INVALID_ARGUMENT;
-  if (R == 0 || C == 0) return KERNO_OK;
-  if (!dinp || !dout || !out) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = softmax_check_backward(dinp, dout, out, R, C);
+  if (s != KERNO_OK || R == 0 || C == 0) return s;
   parallel_for(R, row_grain(C), [=](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* g = dout + r * C;

@@ -1,6 +1,6 @@
 // Elementwise activations on the GPU, forward and backward. N = element count.
-// The maths is activation.cuh's (shared with the conv epilogues); semantics and validation are
-// those of native/cpu/activation.cc. Each thread handles elements i, i + stride, ... so any N
+// The maths is activation.cuh's (shared with the conv epilogues); semantics are those of
+// native/cpu/activation.cc, validation native/cpu/arg_checks.h's (shared with it). Each thread handles elements i, i + stride, ... so any N
 // is one launch; the kind is uniform across the launch, so its switch never diverges.
 #include <cuda_runtime.h>
 
@@ -9,6 +9,10 @@
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
+
+using checks::activation_check_backward;
+using checks::activation_check_forward;
+
 namespace {
 
 // out may alias inp: each element is read, then written, by the same thread.
@@ -27,23 +31,19 @@ __global__ void activation_backward_kernel(float* dinp, const float* __restrict_
     dinp[i] += dout[i] * act_grad(inp[i], out[i], kind, alpha);
 }
 
-bool known_kind(const kerno_activation_params* p) { return p && act_kind_valid(p->kind); }
-
 }  // namespace
 
 kerno_status activation_forward(float* out, const float* inp, int64_t N, const kerno_activation_params* p) {
-  if (!known_kind(p) || N < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N == 0) return KERNO_OK;
-  if (!out || !inp) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = activation_check_forward(out, inp, N, p);
+  if (s != KERNO_OK || N == 0) return s;
   activation_forward_kernel<<<grid_for(N), 256, 0, stream()>>>(out, inp, N, p->kind, p->alpha);
   return launch_status();
 }
 
 kerno_status activation_backward(float* dinp, const float* dout, const float* inp, const float* out, int64_t N,
                                  const kerno_activation_params* p) {
-  if (!known_kind(p) || N < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N == 0) return KERNO_OK;
-  if (!dinp || !dout || !inp || !out) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = activation_check_backward(dinp, dout, inp, out, N, p);
+  if (s != KERNO_OK || N == 0) return s;
   activation_backward_kernel<<<grid_for(N), 256, 0, stream()>>>(dinp, dout, inp, out, N, p->kind, p->alpha);
   return launch_status();
 }

@@ -17,6 +17,7 @@
 
 #include <cuda_runtime.h>
 
+#include "cpu/arg_checks.h"
 #include "kerno/kernels.h"
 
 namespace kerno::cuda {
@@ -80,7 +81,8 @@ __device__ __forceinline__ float act_grad(float x, float y, int kind, float alph
   }
 }
 
-// Host-side validation shared by every kernel taking a kerno_activation_params.
-inline bool act_kind_valid(int32_t kind) { return kind >= KERNO_ACT_LINEAR && kind <= KERNO_ACT_SILU; }
+// Host-side validation shared by every kernel taking a kerno_activation_params (arg_checks.h,
+// shared with the CPU).
+using checks::act_kind_valid;
 
 }  // namespace kerno::cuda

@@ -15,19 +15,19 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
 
 namespace kerno::cuda {
+
+using checks::batchnorm_check;  // shared with the CPU
 
 // Defined in conv2d.cu (shared by the conv-family files).
 int device_sm_count();
 kerno_status with_scratch(size_t bytes, kerno_status (*body)(void* ws, void* ctx), void* ctx);
 
 namespace {
-
-__device__ __forceinline__ int64_t grid_start() { return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; }
-__device__ __forceinline__ int64_t grid_stride() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
 
 // c = i % C for i ≥ 0, in 32 bits when both fit (64-bit division is slow on the GPU).
 __device__ __forceinline__ int64_t mod(int64_t i, int64_t C) {
@@ -196,16 +196,6 @@ __global__ void bn_backward_apply_kernel(float* __restrict__ dinp, const float* 
 
 // ---- host side
 
-// The CPU's check_bn (batchnorm.cc), same statuses.
-kerno_status check_bn(const void* a, const void* b, const kerno_batchnorm_params* p, bool need_rows) {
-  if (!p || p->N < 0 || p->C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (!std::isfinite(p->momentum) || !std::isfinite(p->epsilon) || p->epsilon < 0.f)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  if (need_rows && p->N < 1 && p->C > 0) return KERNO_ERR_INVALID_ARGUMENT;  // no batch statistics
-  if (p->N == 0 || p->C == 0) return KERNO_OK;
-  return (a && b) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Row chunks of the reductions: about four blocks per SM in all, at least 64 rows each.
@@ -281,7 +271,7 @@ kerno_status run_backward(void* scratch, void* ctx) {
 kerno_status batchnorm_forward_train(float* out, float* saved_mean, float* saved_invstd, float* moving_mean,
                                      float* moving_var, const float* inp, const float* gamma, const float* beta,
                                      const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(out, inp, p, true);
+  kerno_status s = batchnorm_check(out, inp, p, true);
   if (s != KERNO_OK || p->C == 0) return s;
   if (ceil_div(p->C, 32) > 0x7fffffff) return KERNO_ERR_UNSUPPORTED;
   TrainJob j{out, saved_mean, saved_invstd, moving_mean, moving_var, inp, gamma, beta, *p, chunks_of(p->N, p->C)};
@@ -291,7 +281,7 @@ kerno_status batchnorm_forward_train(float* out, float* saved_mean, float* saved
 kerno_status batchnorm_forward_infer(float* out, const float* inp, const float* gamma, const float* beta,
                                      const float* moving_mean, const float* moving_var,
                                      const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(out, inp, p, false);
+  kerno_status s = batchnorm_check(out, inp, p, false);
   if (s != KERNO_OK || p->N == 0 || p->C == 0) return s;
   if (!moving_mean || !moving_var) return KERNO_ERR_INVALID_ARGUMENT;
   const int64_t cblocks = ceil_div(p->C, 32);
@@ -308,7 +298,7 @@ kerno_status batchnorm_forward_infer(float* out, const float* inp, const float* 
 kerno_status batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,
                                 const float* gamma, const float* saved_mean, const float* saved_invstd,
                                 const kerno_batchnorm_params* p) {
-  kerno_status s = check_bn(dout, inp, p, false);
+  kerno_status s = batchnorm_check(dout, inp, p, false);
   if (s != KERNO_OK || p->N == 0 || p->C == 0) return s;
   if (!saved_mean || !saved_invstd) return KERNO_ERR_INVALID_ARGUMENT;
   if (ceil_div(p->C, 32) > 0x7fffffff) return KERNO_ERR_UNSUPPORTED;

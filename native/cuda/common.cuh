@@ -49,6 +49,25 @@ __device__ __forceinline__ void defer_status(int* slot, kerno_status s) {
   if (slot) *reinterpret_cast<volatile int*>(slot) = static_cast<int>(s);
 }
 
+// ---- index helpers of the grid-stride kernels (pad2d.cu, pool.cu, depthwise_conv2d.cu, batchnorm.cu)
+
+// q = n / d with *r = n % d for n ≥ 0, d ≥ 1: 32-bit division when both fit (64-bit division is
+// a slow software routine on the GPU).
+__device__ __forceinline__ int64_t div_mod(int64_t n, int64_t d, int64_t* r) {
+  if (((n | d) >> 31) == 0) {
+    uint32_t q = static_cast<uint32_t>(n) / static_cast<uint32_t>(d);
+    *r = n - static_cast<int64_t>(q) * d;
+    return q;
+  }
+  int64_t q = n / d;
+  *r = n - q * d;
+  return q;
+}
+
+// First element and stride of a 1-D grid-stride loop.
+__device__ __forceinline__ int64_t grid_start() { return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; }
+__device__ __forceinline__ int64_t grid_stride() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
+
 // Warp-wide reductions (all 32 lanes must take part; every lane receives the result).
 template <class T>
 __device__ __forceinline__ T warp_sum(T v) {

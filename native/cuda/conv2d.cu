@@ -21,13 +21,14 @@
 // GPU); only memory offsets are 64-bit. Geometries whose pixel counts or window extents exceed
 // 2^30 return KERNO_ERR_UNSUPPORTED (such a tensor holds over 2^30 floats, 4 GiB).
 //
-// This file also defines four host helpers shared by the other conv-family files
-// (depthwise_conv2d.cu, batchnorm.cu): the geometry validation, the SM count, scoped scratch memory
-// and the ordered sum of split partials.
+// This file also defines three host helpers shared by the other conv-family files
+// (depthwise_conv2d.cu, batchnorm.cu): the SM count, scoped scratch memory and the ordered sum of
+// split partials. The argument checks are native/cpu/arg_checks.h's, shared with the CPU.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cuda/activation.cuh"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
@@ -35,51 +36,9 @@
 
 namespace kerno::cuda {
 
+using checks::conv2d_check;
+
 // ---------------------------------------------------------------- shared host helpers
-
-namespace {
-
-// One axis: window extent d·(k−1)+1 must fit the geometry (the CPU's axis_ok, conv2d.cc).
-bool axis_ok(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t pad) {
-  int64_t extent = d * (k - 1) + 1;
-  if (pad < 0 || pad >= extent) return false;      // first window touches the input
-  if ((out - 1) * s - pad > in - 1) return false;  // last window starts on a real row
-  int64_t covered = in + pad >= extent ? (in + pad - extent) / s + 1 : 0;
-  return out >= covered;                           // no tail silently dropped
-}
-
-// Elements of a (n0,n1,n2,n3) tensor of positive sizes, or -1 above 2^56 (as the CPU's elems).
-int64_t elems(int64_t n0, int64_t n1, int64_t n2, int64_t n3) {
-  const int64_t limit = int64_t{1} << 56;
-  int64_t r = 1;
-  for (int64_t v : {n0, n1, n2, n3}) {
-    if (r > limit / v) return -1;
-    r *= v;
-  }
-  return r;
-}
-
-}  // namespace
-
-// The CPU's conv2d_check_geometry (ops_conv.h), repeated here because kerno_core links this
-// library, not the other way round. Shared with depthwise_conv2d.cu.
-kerno_status conv_check_geometry(const kerno_conv2d_params* p) {
-  if (!p) return KERNO_ERR_INVALID_ARGUMENT;
-  const int64_t pos[] = {p->H, p->W, p->C, p->OH, p->OW, p->KH, p->KW, p->K,
-                         p->stride_h, p->stride_w, p->dilation_h, p->dilation_w};
-  for (int64_t v : pos)
-    if (v < 1 || v > (int64_t{1} << 31)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->B < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (!axis_ok(p->H, p->OH, p->KH, p->stride_h, p->dilation_h, p->pad_top) ||
-      !axis_ok(p->W, p->OW, p->KW, p->stride_w, p->dilation_w, p->pad_left))
-    return KERNO_ERR_INVALID_ARGUMENT;
-  int64_t b = std::max<int64_t>(p->B, 1);
-  // Short-circuit order matters: KH·KW·C is formed only once KH·KW·C·K is known to be bounded.
-  if (elems(b, p->H, p->W, p->C) < 0 || elems(b, p->OH, p->OW, p->K) < 0 ||
-      elems(p->KH, p->KW, p->C, p->K) < 0 || elems(b, p->OH, p->OW, p->KH * p->KW * p->C) < 0)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
 
 // Streaming multiprocessors of the current device (sizes the split reductions); 108 when the
 // query fails, which only changes how work is split.
@@ -545,13 +504,6 @@ __global__ void colsum_final_kernel(float* __restrict__ dst, const double* __res
 
 // ---- host side
 
-kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
-  kerno_status s = conv_check_geometry(p);
-  if (s != KERNO_OK) return s;
-  if (p->B == 0) return KERNO_OK;
-  return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Grid of an M×N result in C's tiles with `splits` along z; false when a dimension overflows.
@@ -644,7 +596,7 @@ int64_t plan_chunks(int64_t total, int64_t want, int64_t min_items, int64_t alig
 
 kerno_status conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                             const kerno_conv2d_params* p) {
-  kerno_status s = check(p, out && inp && kernel);
+  kerno_status s = conv2d_check(p, out && inp && kernel);
   if (s != KERNO_OK) return s;
   if (!act_kind_valid(p->act.kind)) return KERNO_ERR_INVALID_ARGUMENT;
   if (p->B == 0) return KERNO_OK;
@@ -658,7 +610,7 @@ kerno_status conv2d_forward(float* out, const float* inp, const float* kernel, c
 }
 
 kerno_status conv2d_backward_data(float* dinp, const float* dout, const float* kernel, const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dinp && dout && kernel);
+  kerno_status s = conv2d_check(p, dinp && dout && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo32 g;
   if (!make_geo(*p, &g)) return KERNO_ERR_UNSUPPORTED;
@@ -671,7 +623,7 @@ kerno_status conv2d_backward_data(float* dinp, const float* dout, const float* k
 
 kerno_status conv2d_backward_filter(float* dkernel, float* dbias, const float* dout, const float* inp,
                                     const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dkernel && dout && inp);
+  kerno_status s = conv2d_check(p, dkernel && dout && inp);
   if (s != KERNO_OK || p->B == 0) return s;
   FilterPlan f{};
   if (!make_geo(*p, &f.g)) return KERNO_ERR_UNSUPPORTED;

@@ -4,33 +4,19 @@
 //   dinp (B,I) += dout · kernelᵀ;  dkernel (I,U) += inpᵀ · dout  (GEMMs with beta = 1)
 //   dbias (U) += Σ_B dout                                   (column sums, fixed order)
 //
-// Validation mirrors native/cpu/dense.cc so every backend answers the same status.
+// Validation is native/cpu/arg_checks.h's, shared with the CPU so every backend answers the same status.
 #include <cuda_runtime.h>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
+
+using checks::dense_check_backward;
+using checks::dense_check_forward;
+
 namespace {
-
-kerno_status check_forward(const float* out, const float* inp, const float* kernel, int64_t B, int64_t I,
-                           int64_t U) {
-  if (B < 0 || I < 0 || U < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B == 0 || U == 0) return KERNO_OK;
-  if (!out || (I > 0 && (!inp || !kernel))) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
-
-// dout is needed by every requested gradient; inp only by dkernel, kernel only by dinp.
-kerno_status check_backward(const float* dinp, const float* dkernel, const float* dout, const float* inp,
-                            const float* kernel, int64_t B, int64_t I, int64_t U) {
-  if (B < 0 || I < 0 || U < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B == 0 || U == 0) return KERNO_OK;
-  if (!dout) return KERNO_ERR_INVALID_ARGUMENT;
-  if (I > 0 && dinp && !kernel) return KERNO_ERR_INVALID_ARGUMENT;
-  if (I > 0 && dkernel && !inp) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
 
 // out (B,U) = bias broadcast over rows, or zeros: the I = 0 forward.
 __global__ void fill_bias_kernel(float* out, const float* bias, int64_t B, int64_t U) {
@@ -63,7 +49,7 @@ __global__ void column_sum_kernel(float* dbias, const float* dout, int64_t B, in
 
 kerno_status dense_forward(float* out, const float* inp, const float* kernel, const float* bias, int64_t B,
                            int64_t I, int64_t U) {
-  KERNO_CUDA_TRY(check_forward(out, inp, kernel, B, I, U));
+  KERNO_CUDA_TRY(dense_check_forward(out, inp, kernel, B, I, U));
   if (B == 0 || U == 0) return KERNO_OK;
   if (I == 0) {  // an empty product: the output is the bias
     fill_bias_kernel<<<grid_for(B * U), 256, 0, stream()>>>(out, bias, B, U);
@@ -76,7 +62,7 @@ kerno_status dense_forward(float* out, const float* inp, const float* kernel, co
 
 kerno_status dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout, const float* inp,
                             const float* kernel, int64_t B, int64_t I, int64_t U) {
-  KERNO_CUDA_TRY(check_backward(dinp, dkernel, dout, inp, kernel, B, I, U));
+  KERNO_CUDA_TRY(dense_check_backward(dinp, dkernel, dout, inp, kernel, B, I, U));
   if (B == 0 || U == 0) return KERNO_OK;
   if (I > 0 && dinp) {  // dinp (B,I) += dout (B,U) · kernelᵀ, kernel stored (I,U)
     kerno_gemm_params g{0, 1, B, I, U, U, U, I, 1.f, 1.f};

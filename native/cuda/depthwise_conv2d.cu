@@ -13,14 +13,16 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cuda/activation.cuh"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
 
 namespace kerno::cuda {
 
+using checks::conv2d_check;
+
 // Defined in conv2d.cu (shared by the conv-family files).
-kerno_status conv_check_geometry(const kerno_conv2d_params* p);
 int device_sm_count();
 kerno_status with_scratch(size_t bytes, kerno_status (*body)(void* ws, void* ctx), void* ctx);
 kerno_status add_split_sums(float* dst, const float* ws, int64_t n, int64_t splits);
@@ -35,22 +37,6 @@ DwGeo make_geo(const kerno_conv2d_params& p) {
   return DwGeo{p.B,  p.H,  p.W,        p.C,        p.K,        p.C * p.K,  p.OH,      p.OW,
                p.KH, p.KW, p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, p.pad_top, p.pad_left};
 }
-
-// q = n / d with *r = n % d for n ≥ 0, d ≥ 1: 32-bit division when both fit (64-bit division is
-// a slow software routine on the GPU).
-__device__ __forceinline__ int64_t div_mod(int64_t n, int64_t d, int64_t* r) {
-  if (((n | d) >> 31) == 0) {
-    uint32_t q = static_cast<uint32_t>(n) / static_cast<uint32_t>(d);
-    *r = n - static_cast<int64_t>(q) * d;
-    return q;
-  }
-  int64_t q = n / d;
-  *r = n - q * d;
-  return q;
-}
-
-__device__ __forceinline__ int64_t grid_start() { return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; }
-__device__ __forceinline__ int64_t grid_stride() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
 
 __global__ void dw_forward_kernel(float* __restrict__ out, const float* __restrict__ inp,
                                   const float* __restrict__ kernel, const float* __restrict__ bias,
@@ -142,13 +128,6 @@ __global__ void dw_filter_partial_kernel(float* __restrict__ ws_k, float* __rest
   if (do_b) ws_b[blockIdx.z * g.CM + j] = tb;
 }
 
-kerno_status check(const kerno_conv2d_params* p, bool ok_pointers) {
-  kerno_status s = conv_check_geometry(p);
-  if (s != KERNO_OK) return s;
-  if (p->B == 0) return KERNO_OK;
-  return ok_pointers ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // One backward-filter (and/or bias) reduction, planned on the host and run inside with_scratch.
@@ -181,7 +160,7 @@ constexpr int64_t kMaxPartialFloats = int64_t{1} << 24;  // 64 MiB of split part
 
 kerno_status depthwise_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                       const kerno_conv2d_params* p) {
-  kerno_status s = check(p, out && inp && kernel);
+  kerno_status s = conv2d_check(p, out && inp && kernel);
   if (s != KERNO_OK) return s;
   if (!act_kind_valid(p->act.kind)) return KERNO_ERR_INVALID_ARGUMENT;
   if (p->B == 0) return KERNO_OK;
@@ -193,7 +172,7 @@ kerno_status depthwise_conv2d_forward(float* out, const float* inp, const float*
 
 kerno_status depthwise_conv2d_backward(float* dinp, float* dkernel, float* dbias, const float* dout,
                                        const float* inp, const float* kernel, const kerno_conv2d_params* p) {
-  kerno_status s = check(p, dout && (!dinp || kernel) && (!dkernel || inp));
+  kerno_status s = conv2d_check(p, dout && (!dinp || kernel) && (!dkernel || inp));
   if (s != KERNO_OK || p->B == 0) return s;
   const DwGeo g = make_geo(*p);
   if (dinp) {

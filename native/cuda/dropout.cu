@@ -10,11 +10,16 @@
 // the float comparison equals the CPU's double one.
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cpu/philox.h"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
 
 namespace kerno::cuda {
+
+using checks::dropout_check_backward;
+using checks::dropout_check_forward;
+
 namespace {
 
 __global__ void dropout_forward_kernel(float* out, float* __restrict__ mask, const float* inp,
@@ -44,17 +49,11 @@ __global__ void dropout_backward_kernel(float* __restrict__ dinp, const float* _
     dinp[i] += dout[i] * mask[i];
 }
 
-// The CPU's check_dropout: rate in [0, 1), pointers needed when N > 0.
-kerno_status check_dropout(const void* out, const void* mask, const void* inp, int64_t N, float rate) {
-  if (N < 0 || !(rate >= 0.f && rate < 1.f)) return KERNO_ERR_INVALID_ARGUMENT;
-  return (N == 0 || (out && mask && inp)) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 }  // namespace
 
 kerno_status dropout_forward(float* out, float* mask, const float* inp, int64_t N, float rate, uint64_t seed,
                              uint64_t offset) {
-  kerno_status s = check_dropout(out, mask, inp, N, rate);
+  kerno_status s = dropout_check_forward(out, mask, inp, N, rate);
   if (s != KERNO_OK || N == 0) return s;
   const float scale = static_cast<float>(1.0 / (1.0 - static_cast<double>(rate)));
   const int64_t blocks = static_cast<int64_t>(((offset + static_cast<uint64_t>(N) - 1) >> 2) - (offset >> 2) + 1);
@@ -64,8 +63,8 @@ kerno_status dropout_forward(float* out, float* mask, const float* inp, int64_t 
 }
 
 kerno_status dropout_backward(float* dinp, const float* dout, const float* mask, int64_t N) {
-  if (N < 0 || (N > 0 && !(dinp && dout && mask))) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N == 0) return KERNO_OK;
+  kerno_status s = dropout_check_backward(dinp, dout, mask, N);
+  if (s != KERNO_OK || N == 0) return s;
   dropout_backward_kernel<<<grid_for(N), 256, 0, stream()>>>(dinp, dout, mask, N);
   return launch_status();
 }

@@ -28,10 +28,14 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
+
+using checks::gemm_check;
+
 namespace {
 
 std::atomic<int> g_tf32{0};
@@ -387,18 +391,6 @@ int sm_count() {
 
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
-// The same checks, in the same order, as the CPU's gemm_check.
-kerno_status check(const float* C, const float* A, const float* B, const kerno_gemm_params* p) {
-  if (!p || p->M < 0 || p->N < 0 || p->K < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->M == 0 || p->N == 0) return KERNO_OK;
-  if (!C || p->ldc < p->N) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->K == 0) return KERNO_OK;
-  if (!A || !B) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->lda < (p->trans_a ? p->M : p->K)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->ldb < (p->trans_b ? p->K : p->N)) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
-
 template <int BM, int BN, int BK, int TM, int TN>
 void launch_fp32(const GemmArgs& g, dim3 grid, int ta, int tb) {
   cudaStream_t s = stream();
@@ -417,7 +409,7 @@ void launch_tf32(const GemmArgs& g, dim3 grid, int ta, int tb) {
 }
 
 kerno_status run(float* C, const float* A, const float* B, const float* bias, const kerno_gemm_params* p) {
-  KERNO_CUDA_TRY(check(C, A, B, p));
+  KERNO_CUDA_TRY(gemm_check(C, A, B, p));
   const int64_t M = p->M, N = p->N, K = p->K;
   if (M == 0 || N == 0) return KERNO_OK;
   if (K == 0 || p->alpha == 0.f) {

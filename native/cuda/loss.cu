@@ -15,10 +15,15 @@
 
 #include <cmath>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
+
+// The host-side checks, shared with the CPU (the index check runs on the device).
+using checks::loss_check_args;
+
 namespace {
 
 constexpr float kEps = 1e-7f;
@@ -27,18 +32,6 @@ constexpr int kWarpsPerBlock = 8;
 
 __host__ __device__ inline bool is_sparse(int32_t kind) {
   return kind == KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || kind == KERNO_LOSS_SPARSE_SOFTMAX_CROSSENTROPY;
-}
-
-// The host-side part of native/cpu/loss.cc's check (the index check runs on the device).
-kerno_status check(const float* out, const float* pred, const float* target, int64_t B, int64_t C,
-                   const kerno_loss_params* p) {
-  if (!p || p->kind < KERNO_LOSS_CATEGORICAL_CROSSENTROPY || p->kind > KERNO_LOSS_HUBER)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->kind == KERNO_LOSS_HUBER && !(std::isfinite(p->delta) && p->delta > 0.f)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B < 0 || C < 0 || !(p->label_smoothing >= 0.f && p->label_smoothing <= 1.f)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (B == 0) return KERNO_OK;
-  if (C == 0 || !out || !pred || !target) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
 }
 
 // Per-call constants: the smoothed target is t·keep + add (categorical: ls/C, binary: ls/2,
@@ -269,7 +262,7 @@ __global__ void loss_backward_kernel(float* dpred, const float* __restrict__ pre
 
 kerno_status launch(bool forward, float* out, const float* pred, const float* target, const float* weight,
                     int64_t B, int64_t C, const kerno_loss_params* p) {
-  KERNO_CUDA_TRY(check(out, pred, target, B, C, p));
+  KERNO_CUDA_TRY(loss_check_args(out, pred, target, B, C, p));
   if (B == 0) return KERNO_OK;
   int64_t blocks = (B + kWarpsPerBlock - 1) / kWarpsPerBlock;
   if (blocks > 0x7fffffff) return KERNO_ERR_UNSUPPORTED;

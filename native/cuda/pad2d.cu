@@ -9,26 +9,17 @@
 // starting from the value already in dinp.
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
 
 namespace kerno::cuda {
+
+// Validation shared with the CPU.
+using checks::pad2d_check;
+using checks::upsample2d_check;
+
 namespace {
-
-// q = n / d with *r = n % d for n ≥ 0, d ≥ 1, in 32 bits when both fit (64-bit division is slow).
-__device__ __forceinline__ int64_t div_mod(int64_t n, int64_t d, int64_t* r) {
-  if (((n | d) >> 31) == 0) {
-    uint32_t q = static_cast<uint32_t>(n) / static_cast<uint32_t>(d);
-    *r = n - static_cast<int64_t>(q) * d;
-    return q;
-  }
-  int64_t q = n / d;
-  *r = n - q * d;
-  return q;
-}
-
-__device__ __forceinline__ int64_t grid_start() { return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; }
-__device__ __forceinline__ int64_t grid_stride() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
 
 struct PadGeo {
   int64_t B, H, W, C, top, left, PH, PW;
@@ -92,27 +83,13 @@ __global__ void upsample_backward_kernel(float* __restrict__ dinp, const float* 
   }
 }
 
-// ---- validation: the CPU's check_pad / check_up (pad2d.cc), same statuses.
-
-kerno_status check_pad(const void* a, const void* b, const kerno_pad2d_params* p) {
-  if (!p || p->B < 0 || p->H < 0 || p->W < 0 || p->C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->top < 0 || p->bottom < 0 || p->left < 0 || p->right < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  return (a && b) || p->B == 0 || p->C == 0 ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
-kerno_status check_up(const void* a, const void* b, int64_t B, int64_t H, int64_t W, int64_t C, int64_t sh,
-                      int64_t sw) {
-  if (B < 0 || H < 0 || W < 0 || C < 0 || sh < 1 || sw < 1) return KERNO_ERR_INVALID_ARGUMENT;
-  return (a && b) || B * H * W * C == 0 ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 PadGeo geo_of(const kerno_pad2d_params& p) {
   return PadGeo{p.B, p.H, p.W, p.C, p.top, p.left, p.H + p.top + p.bottom, p.W + p.left + p.right};
 }
 
 template <Interior kOp>
 kerno_status interior(float* dst, const float* src, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(dst, src, p);
+  kerno_status s = pad2d_check(dst, src, p);
   if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
   const PadGeo g = geo_of(*p);
   const int64_t total = g.B * g.H * g.W * g.C;
@@ -124,7 +101,7 @@ kerno_status interior(float* dst, const float* src, const kerno_pad2d_params* p)
 }  // namespace
 
 kerno_status zero_pad2d_forward(float* out, const float* inp, const kerno_pad2d_params* p) {
-  kerno_status s = check_pad(out, inp, p);
+  kerno_status s = pad2d_check(out, inp, p);
   if (s != KERNO_OK || p->B == 0 || p->C == 0) return s;
   const PadGeo g = geo_of(*p);
   const int64_t total = g.B * g.PH * g.PW * g.C;
@@ -147,7 +124,7 @@ kerno_status crop2d_backward(float* dinp, const float* dout, const kerno_pad2d_p
 
 kerno_status upsample2d_forward(float* out, const float* inp, int64_t B, int64_t H, int64_t W, int64_t C, int64_t sh,
                                 int64_t sw) {
-  kerno_status s = check_up(out, inp, B, H, W, C, sh, sw);
+  kerno_status s = upsample2d_check(out, inp, B, H, W, C, sh, sw);
   if (s != KERNO_OK || B * H * W * C == 0) return s;
   upsample_forward_kernel<<<grid_for(B * H * sh * W * sw * C), 256, 0, stream()>>>(out, inp, B, H, W, C, sh, sw);
   return launch_status();
@@ -155,7 +132,7 @@ kerno_status upsample2d_forward(float* out, const float* inp, int64_t B, int64_t
 
 kerno_status upsample2d_backward(float* dinp, const float* dout, int64_t B, int64_t H, int64_t W, int64_t C,
                                  int64_t sh, int64_t sw) {
-  kerno_status s = check_up(dinp, dout, B, H, W, C, sh, sw);
+  kerno_status s = upsample2d_check(dinp, dout, B, H, W, C, sh, sw);
   if (s != KERNO_OK || B * H * W * C == 0) return s;
   upsample_backward_kernel<<<grid_for(B * H * W * C), 256, 0, stream()>>>(dinp, dout, B, H, W, C, sh, sw);
   return launch_status();

@@ -16,26 +16,18 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
 
 namespace kerno::cuda {
+
+// Validation shared with the CPU.
+using checks::pool_check;
+using checks::pool_check_global;
+using checks::pool_empty;
+
 namespace {
-
-// q = n / d with *r = n % d for n ≥ 0, d ≥ 1, in 32 bits when both fit (64-bit division is slow).
-__device__ __forceinline__ int64_t div_mod(int64_t n, int64_t d, int64_t* r) {
-  if (((n | d) >> 31) == 0) {
-    uint32_t q = static_cast<uint32_t>(n) / static_cast<uint32_t>(d);
-    *r = n - static_cast<int64_t>(q) * d;
-    return q;
-  }
-  int64_t q = n / d;
-  *r = n - q * d;
-  return q;
-}
-
-__device__ __forceinline__ int64_t grid_start() { return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; }
-__device__ __forceinline__ int64_t grid_stride() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
 
 struct PoolGeo {
   int64_t B, H, W, C, OH, OW, KH, KW, sh, sw, pt, pl;
@@ -207,30 +199,6 @@ __global__ void global_avg_backward_kernel(float* __restrict__ dinp, const float
   }
 }
 
-// ---- validation: the CPU's check_pool / check_global (pool.cc), same statuses.
-
-kerno_status check_pool(const void* a, const void* b, const kerno_conv2d_params* p) {
-  if (!p) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->B < 0 || p->H < 0 || p->W < 0 || p->C < 0 || p->OH < 0 || p->OW < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->KH < 1 || p->KW < 1 || p->stride_h < 1 || p->stride_w < 1) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->dilation_h != 1 || p->dilation_w != 1) return KERNO_ERR_INVALID_ARGUMENT;
-  if (p->pad_top < 0 || p->pad_left < 0 || p->pad_top >= p->KH || p->pad_left >= p->KW)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  const bool empty = p->B == 0 || p->C == 0 || p->OH == 0 || p->OW == 0;
-  if (empty) return KERNO_OK;
-  if (p->H == 0 || p->W == 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if ((p->OH - 1) * p->stride_h - p->pad_top >= p->H || (p->OW - 1) * p->stride_w - p->pad_left >= p->W)
-    return KERNO_ERR_INVALID_ARGUMENT;
-  return (a && b) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
-bool empty_pool(const kerno_conv2d_params* p) { return p->B == 0 || p->C == 0 || p->OH == 0 || p->OW == 0; }
-
-kerno_status check_global(const void* a, const void* b, int64_t B, int64_t S, int64_t C) {
-  if (B < 0 || S < 1 || C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  return (B == 0 || C == 0 || (a && b)) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
 PoolGeo geo_of(const kerno_conv2d_params& p) {
   return PoolGeo{p.B, p.H, p.W, p.C, p.OH, p.OW, p.KH, p.KW, p.stride_h, p.stride_w, p.pad_top, p.pad_left};
 }
@@ -243,8 +211,8 @@ dim3 global_grid(int64_t B, int64_t C) {
 
 template <bool kMax>
 kerno_status pool_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(out, inp, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(out, inp, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   const PoolGeo g = geo_of(*p);
   pool_forward_kernel<kMax><<<grid_for(g.B * g.OH * g.OW * g.C), 256, 0, stream()>>>(out, inp, g);
   return launch_status();
@@ -252,8 +220,8 @@ kerno_status pool_forward(float* out, const float* inp, const kerno_conv2d_param
 
 template <bool kMax>
 kerno_status pool_backward(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params* p) {
-  kerno_status s = check_pool(dinp, dout, p);
-  if (s != KERNO_OK || empty_pool(p)) return s;
+  kerno_status s = pool_check(dinp, dout, p);
+  if (s != KERNO_OK || pool_empty(p)) return s;
   if (kMax && !inp) return KERNO_ERR_INVALID_ARGUMENT;
   const PoolGeo g = geo_of(*p);
   pool_backward_kernel<kMax><<<grid_for(g.B * g.H * g.W * g.C), 256, 0, stream()>>>(dinp, dout, inp, g);
@@ -279,21 +247,21 @@ kerno_status avg_pool2d_backward(float* dinp, const float* dout, const kerno_con
 }
 
 kerno_status global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(out, inp, B, S, C);
+  kerno_status s = pool_check_global(out, inp, B, S, C);
   if (s != KERNO_OK || B == 0 || C == 0) return s;
   global_avg_forward_kernel<<<global_grid(B, C), dim3(32, 8), 0, stream()>>>(out, inp, B, S, C);
   return launch_status();
 }
 
 kerno_status global_avg_pool_backward(float* dinp, const float* dout, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(dinp, dout, B, S, C);
+  kerno_status s = pool_check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK || B == 0 || C == 0) return s;
   global_avg_backward_kernel<<<grid_for(B * S * C), 256, 0, stream()>>>(dinp, dout, B, S, C);
   return launch_status();
 }
 
 kerno_status global_max_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C) {
-  kerno_status s = check_global(out, inp, B, S, C);
+  kerno_status s = pool_check_global(out, inp, B, S, C);
   if (s != KERNO_OK || B == 0 || C == 0) return s;
   global_max_forward_kernel<<<global_grid(B, C), dim3(32, 8), 0, stream()>>>(out, inp, B, S, C);
   return launch_status();
@@ -301,7 +269,7 @@ kerno_status global_max_pool_forward(float* out, const float* inp, int64_t B, in
 
 kerno_status global_max_pool_backward(float* dinp, const float* dout, const float* inp, int64_t B, int64_t S,
                                       int64_t C) {
-  kerno_status s = check_global(dinp, dout, B, S, C);
+  kerno_status s = pool_check_global(dinp, dout, B, S, C);
   if (s != KERNO_OK || B == 0 || C == 0) return s;
   if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
   global_max_backward_kernel<<<global_grid(B, C), dim3(32, 8), 0, stream()>>>(dinp, dout, inp, B, S, C);

@@ -11,11 +11,15 @@
 
 #include <cmath>
 
+#include "cpu/arg_checks.h"
 #include "cpu/philox.h"
 #include "cuda/common.cuh"
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
+
+using checks::rng_check_fill;
+
 namespace {
 
 constexpr uint32_t kMaxAttempts = 64;        // truncated normal redraws (rng.cc)
@@ -81,21 +85,10 @@ __global__ void rng_fill_kernel(float* out, int64_t N, FillArgs f) {
   }
 }
 
-kerno_status check_fill(const float* out, int64_t N, const kerno_rng_params* p) {
-  if (!p || N < 0 || (N > 0 && !out)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (!std::isfinite(p->a) || !std::isfinite(p->b)) return KERNO_ERR_INVALID_ARGUMENT;
-  switch (p->distribution) {
-    case KERNO_DIST_UNIFORM: return p->a <= p->b ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-    case KERNO_DIST_NORMAL:
-    case KERNO_DIST_TRUNCATED_NORMAL: return p->b >= 0.f ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-    default: return KERNO_ERR_INVALID_ARGUMENT;
-  }
-}
-
 }  // namespace
 
 kerno_status rng_fill(float* out, int64_t N, const kerno_rng_params* p) {
-  KERNO_CUDA_TRY(check_fill(out, N, p));
+  KERNO_CUDA_TRY(rng_check_fill(out, N, p));
   if (N == 0) return KERNO_OK;
   FillArgs f;
   f.distribution = p->distribution;

@@ -8,10 +8,15 @@
 // butterfly), so results are the same on every run.
 #include <cuda_runtime.h>
 
+#include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/dense_ops.h"
 
 namespace kerno::cuda {
+
+using checks::softmax_check_backward;
+using checks::softmax_check_forward;
+
 namespace {
 
 constexpr int kWarpsPerBlock = 8;
@@ -56,9 +61,8 @@ kerno_status row_grid(int64_t R, unsigned* blocks) {
 }  // namespace
 
 kerno_status softmax_forward(float* out, const float* inp, int64_t R, int64_t C) {
-  if (R < 0 || C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (R == 0 || C == 0) return KERNO_OK;
-  if (!out || !inp) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = softmax_check_forward(out, inp, R, C);
+  if (s != KERNO_OK || R == 0 || C == 0) return s;
   unsigned blocks;
   KERNO_CUDA_TRY(row_grid(R, &blocks));
   softmax_forward_kernel<<<blocks, 32 * kWarpsPerBlock, 0, stream()>>>(out, inp, R, C);
@@ -66,9 +70,8 @@ kerno_status softmax_forward(float* out, const float* inp, int64_t R, int64_t C)
 }
 
 kerno_status softmax_backward(float* dinp, const float* dout, const float* out, int64_t R, int64_t C) {
-  if (R < 0 || C < 0) return KERNO_ERR_INVALID_ARGUMENT;
-  if (R == 0 || C == 0) return KERNO_OK;
-  if (!dinp || !dout || !out) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = softmax_check_backward(dinp, dout, out, R, C);
+  if (s != KERNO_OK || R == 0 || C == 0) return s;
   unsigned blocks;
   KERNO_CUDA_TRY(row_grid(R, &blocks));
   softmax_backward_kernel<<<blocks, 32 * kWarpsPerBlock, 0, stream()>>>(dinp, dout, out, R, C);
