@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.h"
+#include "cpu/optimizer_coeffs.h"
 
 namespace kerno_binding {
 
@@ -183,27 +184,6 @@ Napi::Value LossBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Which optimizer slots the kernel dereferences for these parameters (kernels.h layout).
-void required_slots(const kerno_optimizer_params& p, bool need[3]) {
-  need[0] = need[1] = need[2] = false;
-  switch (p.kind) {
-    case KERNO_OPT_SGD: need[0] = p.momentum != 0.f; break;
-    case KERNO_OPT_ADAGRAD: need[0] = true; break;
-    case KERNO_OPT_RMSPROP:
-      need[0] = true;
-      need[1] = p.momentum != 0.f;
-      need[2] = p.centered != 0;
-      break;
-    case KERNO_OPT_ADAM:
-      need[0] = need[1] = true;
-      need[2] = p.amsgrad != 0;
-      break;
-    case KERNO_OPT_NADAM:
-    case KERNO_OPT_ADAMAX: need[0] = need[1] = true; break;
-    default: break;
-  }
-}
-
 // optimizerUpdate(backend, param, grad, slot0|null, slot1|null, slot2|null, kind, learningRate,
 //   weightDecay, momentum, nesterov, rho, centered, beta1, beta2, amsgrad, epsilon, step, uProduct?)
 // uProduct (kerno_optimizer_params.u_product) is required for Nadam and may be left out otherwise.
@@ -230,7 +210,7 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   float* param = a.floats(1, "param", &N);
   const float* grad = a.floats(2, "grad", N);
   bool need[3];
-  required_slots(p, need);
+  kerno::opt::needed_slots(p, need);
   static const char* const names[3] = {"slot0", "slot1", "slot2"};
   float* slots[3];
   for (int s = 0; s < 3; ++s) {

@@ -41,68 +41,9 @@ kerno_status check_update(const float* param, const float* grad, const float* s0
 }
 
 // ---- reference: one element at a time, the formulas exactly as Keras writes them -------------
+// (opt::update_one in optimizer_coeffs.h, shared with the CUDA kernel)
 
-void ref_one(const Coeffs& c, float* w, float g, float* s0, float* s1, float* s2) {
-  if (c.wd != 0.f) *w = *w - *w * c.wd * c.lr;
-  switch (c.kind) {
-    case KERNO_OPT_SGD:
-      if (c.momentum != 0.f) {
-        *s0 = *s0 * c.momentum - g * c.lr;
-        *w = c.nesterov ? *w + (*s0 * c.momentum - g * c.lr) : *w + *s0;
-      } else {
-        *w = *w - g * c.lr;
-      }
-      break;
-    case KERNO_OPT_ADAGRAD:
-      *s0 = *s0 + g * g;
-      *w = *w - (c.lr * g) / std::sqrt(*s0 + c.eps);
-      break;
-    case KERNO_OPT_RMSPROP: {
-      *s0 = c.rho * *s0 + c.one_minus_rho * (g * g);
-      float denom;
-      if (c.centered) {
-        *s2 = c.rho * *s2 + c.one_minus_rho * g;
-        denom = *s0 - *s2 * *s2 + c.eps;
-      } else {
-        denom = *s0 + c.eps;
-      }
-      float inc = (c.lr * g) / std::sqrt(denom);
-      if (c.momentum > 0.f) {
-        *s1 = c.momentum * *s1 + inc;
-        *w = *w - *s1;
-      } else {
-        *w = *w - inc;
-      }
-      break;
-    }
-    case KERNO_OPT_ADAM: {
-      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
-      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
-      float v = *s1;
-      if (c.amsgrad) {
-        *s2 = *s2 < *s1 ? *s1 : *s2;
-        v = *s2;
-      }
-      *w = *w - (*s0 * c.alpha) / (std::sqrt(v) + c.eps);
-      break;
-    }
-    case KERNO_OPT_NADAM: {
-      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
-      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
-      float m_hat = (c.u_next * *s0) / c.d_next + (c.c_g * g) / c.d_now;
-      float v_hat = *s1 / c.d_v;
-      *w = *w - (m_hat * c.lr) / (std::sqrt(v_hat) + c.eps);
-      break;
-    }
-    case KERNO_OPT_ADAMAX: {
-      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
-      float bu = c.beta_2 * *s1, ag = std::fabs(g);
-      *s1 = bu < ag ? ag : bu;  // ops.maximum
-      *w = *w - (c.lr * *s0) / (c.d_b1 * (*s1 + c.eps));
-      break;
-    }
-  }
-}
+using opt::update_one;
 
 // ---- fast: one branch-free loop per configuration, restrict pointers, run on chunks ----------
 // Each loop is the reference expression verbatim, so the only freedom the vectoriser has is
@@ -312,7 +253,7 @@ kerno_status ref_optimizer_update(float* param, const float* grad, float* slot0,
   if (s != KERNO_OK || N == 0) return s;
   const Coeffs c = make_coeffs(*p);
   const Slots sl = used_slots(*p, slot0, slot1, slot2);
-  for (int64_t i = 0; i < N; ++i) ref_one(c, &param[i], grad[i], at(sl.s0, i), at(sl.s1, i), at(sl.s2, i));
+  for (int64_t i = 0; i < N; ++i) update_one(c, &param[i], grad[i], at(sl.s0, i), at(sl.s1, i), at(sl.s2, i));
   return KERNO_OK;
 }
 

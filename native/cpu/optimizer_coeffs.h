@@ -12,6 +12,13 @@
 
 #include "kerno/kernels.h"
 
+// update_one runs on the host (the CPU reference) and inside the CUDA kernel.
+#if defined(__CUDACC__)
+#define KERNO_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define KERNO_HOST_DEVICE inline
+#endif
+
 namespace kerno::opt {
 
 // Keras computes `1 - beta` in Python double from the user's decimal (1 - 0.9 =
@@ -142,6 +149,72 @@ inline bool params_valid(const kerno_optimizer_params& p) {
       return finite(p.epsilon) && finite(p.beta_1) && finite(p.beta_2) && p.step >= 1 &&
              p.u_product >= 0.f && p.u_product <= 1.f;
     default: return false;
+  }
+}
+
+// One element's update, Keras's formulas in Keras's float32 operation order (slots the kind does
+// not use are never touched: their pointers may be NULL). The CPU reference and the CUDA kernel
+// both run this very code; with contraction off (the CPU baseline ISA has no FMA, the CUDA file
+// is built with --fmad=false) and IEEE sqrtf and division, they agree bit for bit.
+KERNO_HOST_DEVICE void update_one(const Coeffs& c, float* w, float g, float* s0, float* s1, float* s2) {
+  if (c.wd != 0.f) *w = *w - *w * c.wd * c.lr;
+  switch (c.kind) {
+    case KERNO_OPT_SGD:
+      if (c.momentum != 0.f) {
+        *s0 = *s0 * c.momentum - g * c.lr;
+        *w = c.nesterov ? *w + (*s0 * c.momentum - g * c.lr) : *w + *s0;
+      } else {
+        *w = *w - g * c.lr;
+      }
+      break;
+    case KERNO_OPT_ADAGRAD:
+      *s0 = *s0 + g * g;
+      *w = *w - (c.lr * g) / sqrtf(*s0 + c.eps);
+      break;
+    case KERNO_OPT_RMSPROP: {
+      *s0 = c.rho * *s0 + c.one_minus_rho * (g * g);
+      float denom;
+      if (c.centered) {
+        *s2 = c.rho * *s2 + c.one_minus_rho * g;
+        denom = *s0 - *s2 * *s2 + c.eps;
+      } else {
+        denom = *s0 + c.eps;
+      }
+      float inc = (c.lr * g) / sqrtf(denom);
+      if (c.momentum > 0.f) {
+        *s1 = c.momentum * *s1 + inc;
+        *w = *w - *s1;
+      } else {
+        *w = *w - inc;
+      }
+      break;
+    }
+    case KERNO_OPT_ADAM: {
+      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
+      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
+      float v = *s1;
+      if (c.amsgrad) {
+        *s2 = *s2 < *s1 ? *s1 : *s2;
+        v = *s2;
+      }
+      *w = *w - (*s0 * c.alpha) / (sqrtf(v) + c.eps);
+      break;
+    }
+    case KERNO_OPT_NADAM: {
+      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
+      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
+      float m_hat = (c.u_next * *s0) / c.d_next + (c.c_g * g) / c.d_now;
+      float v_hat = *s1 / c.d_v;
+      *w = *w - (m_hat * c.lr) / (sqrtf(v_hat) + c.eps);
+      break;
+    }
+    case KERNO_OPT_ADAMAX: {
+      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
+      float bu = c.beta_2 * *s1, ag = fabsf(g);
+      *s1 = bu < ag ? ag : bu;  // ops.maximum
+      *w = *w - (c.lr * *s0) / (c.d_b1 * (*s1 + c.eps));
+      break;
+    }
   }
 }
 

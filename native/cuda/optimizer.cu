@@ -24,69 +24,7 @@ using opt::make_coeffs;
 using opt::needed_slots;
 using opt::params_valid;
 
-// One element, native/cpu/optimizer.cc's ref_one verbatim (slots the kind does not use are
-// never touched: their pointers may be NULL).
-__device__ __forceinline__ void update_one(const Coeffs& c, float* w, float g, float* s0, float* s1, float* s2) {
-  if (c.wd != 0.f) *w = *w - *w * c.wd * c.lr;
-  switch (c.kind) {
-    case KERNO_OPT_SGD:
-      if (c.momentum != 0.f) {
-        *s0 = *s0 * c.momentum - g * c.lr;
-        *w = c.nesterov ? *w + (*s0 * c.momentum - g * c.lr) : *w + *s0;
-      } else {
-        *w = *w - g * c.lr;
-      }
-      break;
-    case KERNO_OPT_ADAGRAD:
-      *s0 = *s0 + g * g;
-      *w = *w - (c.lr * g) / sqrtf(*s0 + c.eps);
-      break;
-    case KERNO_OPT_RMSPROP: {
-      *s0 = c.rho * *s0 + c.one_minus_rho * (g * g);
-      float denom;
-      if (c.centered) {
-        *s2 = c.rho * *s2 + c.one_minus_rho * g;
-        denom = *s0 - *s2 * *s2 + c.eps;
-      } else {
-        denom = *s0 + c.eps;
-      }
-      float inc = (c.lr * g) / sqrtf(denom);
-      if (c.momentum > 0.f) {
-        *s1 = c.momentum * *s1 + inc;
-        *w = *w - *s1;
-      } else {
-        *w = *w - inc;
-      }
-      break;
-    }
-    case KERNO_OPT_ADAM: {
-      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
-      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
-      float v = *s1;
-      if (c.amsgrad) {
-        *s2 = *s2 < *s1 ? *s1 : *s2;
-        v = *s2;
-      }
-      *w = *w - (*s0 * c.alpha) / (sqrtf(v) + c.eps);
-      break;
-    }
-    case KERNO_OPT_NADAM: {
-      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
-      *s1 = *s1 + (g * g - *s1) * c.one_minus_b2;
-      float m_hat = (c.u_next * *s0) / c.d_next + (c.c_g * g) / c.d_now;
-      float v_hat = *s1 / c.d_v;
-      *w = *w - (m_hat * c.lr) / (sqrtf(v_hat) + c.eps);
-      break;
-    }
-    case KERNO_OPT_ADAMAX: {
-      *s0 = *s0 + (g - *s0) * c.one_minus_b1;
-      float bu = c.beta_2 * *s1, ag = fabsf(g);
-      *s1 = bu < ag ? ag : bu;
-      *w = *w - (c.lr * *s0) / (c.d_b1 * (*s1 + c.eps));
-      break;
-    }
-  }
-}
+using opt::update_one;
 
 // Each element is loaded into registers, updated and stored once; slot pointers of unused
 // slots are NULL and never offset.
