@@ -15,7 +15,7 @@
  *   npm run example -- /usr/share/datasets/fashion-mnist     # the full 60,000 + 10,000
  *   npm run example -- --quick --out /tmp/tutorial           # a smoke run of every step (what the test runs)
  *
- * The full run takes a few minutes on a 2-core machine. Everything it writes — plots, reports,
+ * The full run takes about a minute on a 2-core machine. Everything it writes — plots, reports,
  * models, the PNG folder tree and summary.json with every step's figures — goes to ./outputs.
  */
 import { cpus } from 'node:os';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const t = makeTutorial(options, sizesFor(options.quick, raw.train.x.shape[0], raw.test.x.shape[0]));
   const info = backendInfo();
   console.log(`kerno tutorial — ${options.quick ? 'QUICK mode: small subsets, 1–2 epochs per step (a smoke run, not for accuracy)'
-    : 'full run: a few minutes on a 2-core machine (batch size 1 in step 2 and the CNN in step 7 take longest)'}`);
+    : 'full run: about a minute on a 2-core machine (batch size 1 in step 2 and the CNN in step 7 take longest)'}`);
   console.log(`Backend ${info.defaultBackend} (${info.simd}), ${info.threads} threads; outputs in ${options.outDir}`);
 
   const steps: Record<string, StepResult & { seconds: number }> = {};
