@@ -323,6 +323,37 @@ describe('device-sim', () => {
     }
   });
 
+  it('inference runs each Conv2D + MaxPooling2D pair whole on a device (the CPU splits it into cache-sized chunks)', async () => {
+    // 32·32·32 conv outputs per image: the CPU fuses conv and pool in chunks of 8 images.
+    const build = () => {
+      setSeed(11);
+      return new Seq([
+        new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [34, 34, 1] }),
+        new MaxPooling2D({ poolSize: 2 }),
+        new Flatten(),
+        new Dense({ units: 3, activation: 'softmax' }),
+      ]);
+    };
+    const d = data(16, [34, 34, 1], 3, 5);
+    const addon = loadAddon();
+    const run = async (device: 'cpu' | 'cuda') => {
+      const m = build();
+      m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', device });
+      await m.predict(d.x, { batchSize: 16, verbose: 0 }); // plans and mirrors exist from here on
+      const conv = vi.spyOn(addon, 'conv2dForward');
+      try {
+        const out = (await m.predict(d.x, { batchSize: 16, verbose: 0 })).data as Float32Array;
+        return { out, convCalls: conv.mock.calls.length };
+      } finally {
+        vi.restoreAllMocks();
+      }
+    };
+    const cpu = await run('cpu'), dev = await run('cuda');
+    expect(cpu.convCalls).toBe(2);
+    expect(dev.convCalls).toBe(1);
+    expect(bitwiseEqual([dev.out], [cpu.out])).toBe(true);
+  });
+
   it('a training step moves only the batch up and the losses (and metric outputs) down', async () => {
     const d = data(32, [6], 3, 101);
     const addon = loadAddon();
