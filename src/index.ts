@@ -7,9 +7,9 @@ export { backendInfo, setNumThreads, getNumThreads, setBackend, getBackend } fro
 export type { BackendInfo, DeviceInfo } from './backend.js';
 export type { DeviceName } from './engine/device.js';
 export { Tensor, tensor, toTensor } from './tensor.js';
-export type { DType, TensorLike, TensorData, TensorArray } from './tensor.js';
+export type { DType, TensorLike, TensorData, TensorArray, NumericTypedArray, NestedNumbers } from './tensor.js';
 export { toCategorical, computeClassWeight, readIdx, parseIdx, datasets } from './data/index.js';
-export type { ComputeClassWeightArgs, IdxOptions } from './data/index.js';
+export type { ComputeClassWeightArgs, IdxOptions, ParseIdxOptions } from './data/index.js';
 export { Sequential, type SequentialArgs } from './engine/sequential.js';
 export {
   Model, type CompileArgs, type FitArgs, type FitDatasetArgs, type EvaluateArgs, type EvaluateDatasetArgs,
@@ -31,7 +31,7 @@ export {
 export type {
   ImageDataGeneratorArgs, FitGeneratorArgs, FlowFromDirectoryArgs, FlowArgs, ClassMode, ImageBatch,
   ImageDatasetFromDirectoryArgs, LabelMode, LoadImgArgs, TransformParams, FillMode, ColorMode, PilInterpolation,
-  TfInterpolation, InvalidImagePolicy,
+  TfInterpolation, InvalidImagePolicy, ShiftRange,
 } from './data/image/index.js';
 export { Input } from './layers/index.js';
 export * as optimizers from './optimizers/index.js';

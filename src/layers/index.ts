@@ -26,3 +26,6 @@ export { Softmax } from './softmax.js';
 export { UpSampling2D, type UpSampling2DArgs } from './upSampling2d.js';
 export { ZeroPadding2D, type ZeroPadding2DArgs, type ZeroPadding2DPadding } from './zeroPadding2d.js';
 export { Layer, type LayerArgs } from '../engine/layer.js';
+// Option types that the layers' argument objects refer to.
+export type { ActivationName } from '../native.js';
+export type { Size2 } from '../nativeConv.js';

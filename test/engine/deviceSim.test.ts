@@ -28,6 +28,7 @@ import {
   BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Rescaling,
 } from '../../src/layers/index.js';
 import { loadAddon } from '../../src/native.js';
+import { convAddon } from '../../src/nativeConv.js';
 import { Optimizer } from '../../src/optimizers/optimizer.js';
 import { SGD } from '../../src/optimizers/sgd.js';
 import { RMSprop } from '../../src/optimizers/rmsprop.js';
@@ -335,7 +336,7 @@ describe('device-sim', () => {
       ]);
     };
     const d = data(16, [34, 34, 1], 3, 5);
-    const addon = loadAddon();
+    const addon = convAddon();
     const run = async (device: 'cpu' | 'cuda') => {
       const m = build();
       m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', device });

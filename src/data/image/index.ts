@@ -19,3 +19,4 @@ export type { ColorMode } from './loadImage.js';
 export type { PilInterpolation } from './pilImage.js';
 export type { TfInterpolation } from './tfResize.js';
 export type { InvalidImagePolicy } from './validate.js';
+export type { ShiftRange } from './processing.js';
