@@ -20,7 +20,7 @@ import { foreignModel } from './foreign.js';
 import { expectedWeights } from './layouts.js';
 import type { ModelProto, TensorProto } from './onnxProto.js';
 import {
-  MAX_SAMPLE_ELEMENTS, type SavedLayer, architecture, initializerMap, isObject, metadata, parseJson, shapeText, weightValue,
+  MAX_SAMPLE_ELEMENTS, type SavedLayer, architecture, initializerMap, isObject, metadata, parseJson, shapeText, checkedWeight, decodeWeight, type PendingWeight,
 } from './read.js';
 import { describeJson, makeLayer, makeLoss, makeMetric, makeOptimizer, serialized } from './registry.js';
 import { ITERATIONS, META } from './save.js';
@@ -76,14 +76,14 @@ export function modelFromProto(proto: ModelProto, options: LoadOptions | undefin
 
   // Create the layers, walk the shapes and check every weight against the file before building.
   const layers = arch.layers.map(createLayer);
-  const values: Float32Array[][] = [];
+  const values: PendingWeight[][] = [];
   let shape: readonly number[] = arch.inputShape;
   layers.forEach((layer, i) => {
     const w = layerWhere(i, layer), expected = expectedWeights(layer, shape);
     const names = expected.map((e) => e.name);
     if (names.join('\0') !== arch.layers[i].weights.join('\0'))
       throw new ModelFormatError(`${w} expected weights [${names.join(', ')}], received [${arch.layers[i].weights.join(', ')}] in metadata_props["${META.model}"].`);
-    values.push(expected.map((e) => weightValue(init, layer.name, layer.className, e.name, e.shape, w)));
+    values.push(expected.map((e) => checkedWeight(init, layer.name, layer.className, e.name, e.shape, w)));
     const out = guard(w, () => layer.computeOutputShape(shape));
     if (out.reduce((a, b) => a * b, 1) > MAX_SAMPLE_ELEMENTS)
       throw formatError(`${w} output`, `at most ${MAX_SAMPLE_ELEMENTS} elements per sample`, shapeText(out));
@@ -94,7 +94,7 @@ export function modelFromProto(proto: ModelProto, options: LoadOptions | undefin
   layers.forEach((layer, i) => {
     const v = values[i];
     if (layer.weights.length !== v.length) throw new ModelFormatError(`${layerWhere(i, layer)}: built ${layer.weights.length} weights, expected ${v.length}.`);
-    layer.weights.forEach((wt, j) => wt.value.set(v[j]));
+    layer.weights.forEach((wt, j) => decodeWeight(v[j], wt.value));
   });
 
   if (opts.compile && meta.has(META.compile)) {

@@ -29,6 +29,11 @@ function layoutOf(className: string, weight: string): Layout | undefined {
   return undefined;
 }
 
+/** Whether the file stores this weight in another layout than Keras's (a transpose on load). */
+export function hasOnnxLayout(className: string, weight: string): boolean {
+  return layoutOf(className, weight) !== undefined;
+}
+
 /** The dims a weight of `kerasShape` has in the file. */
 export function onnxDims(className: string, weight: string, kerasShape: readonly number[]): number[] {
   const l = layoutOf(className, weight);

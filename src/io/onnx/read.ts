@@ -11,11 +11,11 @@ import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { KernoError, ValueError, expectedMessage } from '../../errors.js';
 import { ModelFormatError, formatError } from './errors.js';
-import { fromOnnxLayout, onnxDims } from './layouts.js';
+import { fromOnnxLayout, hasOnnxLayout, onnxDims } from './layouts.js';
 import { LIMITS, type ModelProto, type TensorProto, decodeModel, elementCount, elementSize } from './onnxProto.js';
 import { describeJson } from './registry.js';
 import { FORMAT_VERSION, META } from './save.js';
-import { readFloats } from './tensors.js';
+import { checkFloats, readFloats, readFloatsInto } from './tensors.js';
 
 /** Largest model file read into memory (protobuf's 2 GB limit; bigger models use external data). */
 export const MAX_FILE_BYTES = 2 ** 31 - 1;
@@ -224,13 +224,23 @@ export function shapeText(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
 }
 
+/** A weight's initializer, checked against the layer and not yet decoded (see decodeWeight). */
+export interface PendingWeight {
+  readonly tensor: TensorProto;
+  readonly className: string;
+  readonly weight: string;
+  readonly shape: readonly number[];
+  /** `initializer "<name>"`, for messages. */
+  readonly where: string;
+}
+
 /**
- * The value of weight `weight` (Keras shape `shape`) of a layer of class `className`, from the
- * file's initializer `<fileLayer>/<weight>`, checked and converted to Keras's layout. `where`
- * names the model's layer in messages.
+ * Weight `weight` (Keras shape `shape`) of a layer of class `className`: the file's initializer
+ * `<fileLayer>/<weight>`, checked (present, dims, FLOAT values of the right count) but not decoded.
+ * `where` names the model's layer in messages.
  */
-export function weightValue(init: Map<string, TensorProto>, fileLayer: string, className: string, weight: string,
-  shape: readonly number[], where: string): Float32Array {
+export function checkedWeight(init: Map<string, TensorProto>, fileLayer: string, className: string, weight: string,
+  shape: readonly number[], where: string): PendingWeight {
   const name = `${fileLayer}/${weight}`, t = init.get(name);
   if (!t) throw new ModelFormatError(`${where} weight "${weight}" expected initializer "${name}" in the file, received none.`);
   const dims = onnxDims(className, weight, shape);
@@ -238,5 +248,19 @@ export function weightValue(init: Map<string, TensorProto>, fileLayer: string, c
     const layoutNote = shapeText(dims) === shapeText(shape) ? '' : ` (ONNX layout ${shapeText(dims)})`;
     throw new ModelFormatError(`${where} weight "${weight}" expected shape ${shapeText(shape)}${layoutNote}, received ${shapeText(t.dims)} in initializer "${name}".`);
   }
-  return fromOnnxLayout(className, weight, readFloats(t, `initializer "${name}"`), shape);
+  const at = `initializer "${name}"`;
+  checkFloats(t, at);
+  return { tensor: t, className, weight, shape, where: at };
+}
+
+/**
+ * The values of a checked weight in Keras's layout, written into `into` when given (straight
+ * from the file's bytes unless the layouts differ, so loading holds no second copy of the model).
+ */
+export function decodeWeight(p: PendingWeight, into?: Float32Array): Float32Array {
+  if (into && !hasOnnxLayout(p.className, p.weight)) return readFloatsInto(p.tensor, p.where, into);
+  const v = fromOnnxLayout(p.className, p.weight, readFloats(p.tensor, p.where), p.shape);
+  if (!into) return v;
+  into.set(v);
+  return into;
 }

@@ -42,18 +42,38 @@ function raw(t: TensorProto, where: string): Uint8Array | undefined {
 
 /** A FLOAT tensor's values (copied), from raw_data or float_data. */
 export function readFloats(t: TensorProto, where: string): Float32Array {
+  return readFloatsInto(t, where, new Float32Array(checkFloats(t, where)));
+}
+
+/**
+ * Checks that `t` holds FLOAT values matching its dims, without decoding them; returns the count.
+ * Loading checks every tensor first and decodes each into its weight afterwards, so a model is
+ * never held twice beside the file.
+ */
+export function checkFloats(t: TensorProto, where: string): number {
   if (t.dataType !== DataType.FLOAT) throw formatError(`${where}.data_type`, 'FLOAT (1)', `${t.dataType}`);
   const n = elementCount(t.dims, where), r = raw(t, where);
   if (r) {
     if (r.length !== n * 4) throw formatError(`${where}.raw_data`, `${n * 4} bytes`, `${r.length} bytes`);
-    const out = new Float32Array(n), bytes = new Uint8Array(out.buffer);
+    return n;
+  }
+  const f = t.floatData ?? [];
+  if (f.length !== n) throw formatError(`${where}.float_data`, `${n} values (dims [${t.dims.join(', ')}])`, `${f.length}`);
+  return n;
+}
+
+/** Decodes `t`'s values (checked by checkFloats) into `out`, which holds exactly that many. */
+export function readFloatsInto(t: TensorProto, where: string, out: Float32Array): Float32Array {
+  const n = checkFloats(t, where), r = raw(t, where);
+  if (out.length !== n) throw new Error(`${where}: ${n} values for a buffer of ${out.length}`);
+  if (r) {
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     bytes.set(r);
     if (!LITTLE) for (let i = 0; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse();
     return out;
   }
-  const f = t.floatData ?? [];
-  if (f.length !== n) throw formatError(`${where}.float_data`, `${n} values (dims [${t.dims.join(', ')}])`, `${f.length}`);
-  return Float32Array.from(f);
+  out.set(t.floatData ?? []);
+  return out;
 }
 
 /** An INT64 (or INT32) tensor's values as safe integers. */

@@ -10,7 +10,7 @@ import { KernoError, ShapeError, ValueError } from '../../errors.js';
 import { ModelFormatError } from './errors.js';
 import { onnxDims } from './layouts.js';
 import type { ModelProto } from './onnxProto.js';
-import { architecture, asBytes, decodeBuffer, initializerMap, metadata, readModelFile, shapeText, weightValue } from './read.js';
+import { architecture, asBytes, decodeBuffer, initializerMap, metadata, readModelFile, shapeText, checkedWeight, decodeWeight, type PendingWeight } from './read.js';
 import { META } from './save.js';
 
 function requireBuilt(model: Model, where: string): void {
@@ -28,7 +28,7 @@ function apply(model: Model, proto: ModelProto, where: string): void {
   if (!arch || !proto.graph)
     throw new ModelFormatError(`${where} expected a file written by kerno's save or saveWeights (metadata_props "${META.model}"), received a file without it.`);
   const init = initializerMap(proto.graph.initializer, 'ModelProto.graph.initializer');
-  const layers = model.layers, values: Float32Array[][] = [];
+  const layers = model.layers, values: PendingWeight[][] = [];
   for (let i = 0; i < Math.max(layers.length, arch.layers.length); i++) {
     const mine = layers[i], theirs = arch.layers[i];
     if (!mine) throw new ValueError(`${where}: the file has more layers than model "${model.name}": its layer ${i} "${theirs.name}" (${theirs.className}) has no counterpart.`);
@@ -46,11 +46,11 @@ function apply(model: Model, proto: ModelProto, where: string): void {
         const stored = shapeText(dims) === shapeText(x.shape) ? '' : ` (stored as ${shapeText(dims)} in ONNX layout)`;
         throw new ShapeError(`${w} weight "${x.name}" expected shape ${shapeText(x.shape)}${stored}, received ${shapeText(t.dims)} in the file's layer "${theirs.name}".`);
       }
-      return weightValue(init, theirs.name, mine.className, x.name, x.shape, w);
+      return checkedWeight(init, theirs.name, mine.className, x.name, x.shape, w);
     }));
   }
   model.hostWeights('write'); // on a device: the next step sends the loaded values
-  layers.forEach((l, i) => l.weights.forEach((x, j) => x.value.set(values[i][j])));
+  layers.forEach((l, i) => l.weights.forEach((x, j) => decodeWeight(values[i][j], x.value)));
 }
 
 /** Loads weights from a kerno ONNX file into `model` (see the module comment). */
