@@ -4,7 +4,8 @@
 // is the median of timed epochs after a warm-up epoch. Without a CUDA device it measures the CPU
 // alone and says so. Runs on a GPU machine with Node (see scripts/gpu/README.md for one without).
 //
-//   npx tsx bench/cudaFit.ts [--epochs N] [--data FOLDER]
+//   npx tsx bench/cudaFit.ts [--epochs N] [--data FOLDER] [--models mlp,cnn] [--batches 32,256,1024]
+//                            [--devices cpu,cuda]
 // Module paths rather than the package index: the bundle for GPU machines must not pull in the
 // image decoders (sharp's native binary is not there).
 import { backendInfo, getNumThreads } from '../src/backend.js';
@@ -21,6 +22,9 @@ const opt = (name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const EPOCHS = Number(opt('--epochs') ?? 3);
+const list = (name: string, all: string): string[] => (opt(name) ?? all).split(',');
+const MODELS = list('--models', 'mlp,cnn') as ('mlp' | 'cnn')[];
+const BATCHES = list('--batches', '32,256,1024').map(Number);
 const data = fashionMnist(opt('--data') ? { path: opt('--data') } : {});
 
 function build(kind: 'mlp' | 'cnn', device: 'cpu' | 'cuda'): Sequential {
@@ -73,12 +77,12 @@ async function measure(kind: 'mlp' | 'cnn', device: 'cpu' | 'cuda', batch: numbe
 }
 
 const info = backendInfo();
-const devices: ('cpu' | 'cuda')[] = info.devices.length > 0 ? ['cpu', 'cuda'] : ['cpu'];
+const devices = list('--devices', 'cpu,cuda').filter((d) => d === 'cpu' || info.devices.length > 0) as ('cpu' | 'cuda')[];
 console.log(`fit/predict through Node ${process.version}; CUDA devices: ${info.devices.map((d) => `${d.name} (${d.computeCapability})`).join(', ') || 'none (CPU only)'}; CPU backend ${info.defaultBackend} on ${getNumThreads()} threads; median of ${EPOCHS} epochs over ${data.train.x.shape[0]} images`);
 console.log('| model | batch | device | fit samples/s | predict images/s | train accuracy |');
 console.log('| --- | ---: | --- | ---: | ---: | ---: |');
-for (const kind of ['mlp', 'cnn'] as const) {
-  for (const batch of [32, 256, 1024]) {
+for (const kind of MODELS) {
+  for (const batch of BATCHES) {
     for (const device of devices) {
       const r = await measure(kind, device, batch);
       console.log(`| ${kind} | ${batch} | ${device} | ${r.fit.toFixed(0)} | ${r.predict.toFixed(0)} | ${r.acc.toFixed(4)} |`);
