@@ -68,7 +68,8 @@ export interface NativeAddon {
   /** `uProduct` (kerno_optimizer_params.u_product) is read for Nadam (kind 4) only, and required there. */
   optimizerUpdate(backend: number, param: F32, grad: F32, slot0: F32 | null, slot1: F32 | null, slot2: F32 | null,
     kind: number, learningRate: number, weightDecay: number, momentum: number, nesterov: Flag, rho: number,
-    centered: Flag, beta1: number, beta2: number, amsgrad: Flag, epsilon: number, step: number, uProduct?: number): void;
+    centered: Flag, beta1: number, beta2: number, amsgrad: Flag, epsilon: number, step: number, uProduct?: number,
+    zeroGrad?: Flag): void;
   sumSquares(backend: number, x: F32): number;
   scale(backend: number, x: F32, s: number): void;
   clipByValue(backend: number, x: F32, v: number): void;

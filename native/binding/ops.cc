@@ -185,8 +185,10 @@ Napi::Value LossBackward(const Napi::CallbackInfo& info) {
 }
 
 // optimizerUpdate(backend, param, grad, slot0|null, slot1|null, slot2|null, kind, learningRate,
-//   weightDecay, momentum, nesterov, rho, centered, beta1, beta2, amsgrad, epsilon, step, uProduct?)
-// uProduct (kerno_optimizer_params.u_product) is required for Nadam and may be left out otherwise.
+//   weightDecay, momentum, nesterov, rho, centered, beta1, beta2, amsgrad, epsilon, step, uProduct?,
+//   zeroGrad?)
+// uProduct (kerno_optimizer_params.u_product) is required for Nadam and may be left out otherwise;
+// zeroGrad (default false) zeroes grad after the update (kerno_optimizer_params.zero_grad).
 Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
@@ -206,9 +208,10 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   p.epsilon = a.f32(16, "epsilon");
   p.step = a.size(17, "step");
   if (p.kind == KERNO_OPT_NADAM) p.u_product = a.f32(18, "uProduct");
+  if (info.Length() > 19 && !info[19].IsUndefined()) p.zero_grad = a.flag(19, "zeroGrad");
   int64_t N = 0;
   float* param = a.floats(1, "param", &N);
-  const float* grad = a.floats(2, "grad", N);
+  float* grad = a.floats(2, "grad", N);
   bool need[3];
   kerno::opt::needed_slots(p, need);
   static const char* const names[3] = {"slot0", "slot1", "slot2"};

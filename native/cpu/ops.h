@@ -57,9 +57,9 @@ kerno_status cpu_loss_backward(float* dpred, const float* pred, const float* tar
                                int64_t B, int64_t C, const kerno_loss_params* p);
 
 // optimizer.cc
-kerno_status ref_optimizer_update(float* param, const float* grad, float* slot0, float* slot1, float* slot2,
+kerno_status ref_optimizer_update(float* param, float* grad, float* slot0, float* slot1, float* slot2,
                                   int64_t N, const kerno_optimizer_params* p);
-kerno_status cpu_optimizer_update(float* param, const float* grad, float* slot0, float* slot1, float* slot2,
+kerno_status cpu_optimizer_update(float* param, float* grad, float* slot0, float* slot1, float* slot2,
                                   int64_t N, const kerno_optimizer_params* p);
 kerno_status ref_sum_squares(double* out, const float* x, int64_t N);
 kerno_status cpu_sum_squares(double* out, const float* x, int64_t N);

@@ -6,6 +6,7 @@
 // `lr · (g / sqrt(...))`) so that results match Keras to the last bit wherever the compiler does
 // not fuse a multiply-add. Weight decay runs first, as in BaseOptimizer._backend_apply_gradients
 // (clip → weight decay → update_step); clipping itself is the caller's job.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +23,8 @@ namespace {
 
 // Below this many parameters a thread hand-off costs more than the update.
 constexpr int64_t kGrain = 1 << 14;
+// Elements updated before their gradients are zeroed (zero_grad): 16 KiB of each array, in L1.
+constexpr int64_t kZeroBlock = 4096;
 
 using opt::Coeffs;
 using opt::finite;
@@ -29,16 +32,6 @@ using opt::make_coeffs;
 using opt::needed_slots;
 using opt::params_valid;
 
-kerno_status check_update(const float* param, const float* grad, const float* s0, const float* s1,
-                          const float* s2, int64_t N, const kerno_optimizer_params* p) {
-  if (!p || N < 0 || !params_valid(*p)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N == 0) return KERNO_OK;
-  if (!param || !grad) return KERNO_ERR_INVALID_ARGUMENT;
-  bool need[3];
-  needed_slots(*p, need);
-  if ((need[0] && !s0) || (need[1] && !s1) || (need[2] && !s2)) return KERNO_ERR_INVALID_ARGUMENT;
-  return KERNO_OK;
-}
 
 // ---- reference: one element at a time, the formulas exactly as Keras writes them -------------
 // (opt::update_one in optimizer_coeffs.h, shared with the CUDA kernel)
@@ -247,25 +240,33 @@ double sum_squares_range(const float* x, int64_t n) {
 
 // ---------------------------------------------------------------- optimizer_update ------------
 
-kerno_status ref_optimizer_update(float* param, const float* grad, float* slot0, float* slot1,
+kerno_status ref_optimizer_update(float* param, float* grad, float* slot0, float* slot1,
                                   float* slot2, int64_t N, const kerno_optimizer_params* p) {
-  kerno_status s = check_update(param, grad, slot0, slot1, slot2, N, p);
+  kerno_status s = opt::update_check(param, grad, slot0, slot1, slot2, N, p);
   if (s != KERNO_OK || N == 0) return s;
   const Coeffs c = make_coeffs(*p);
   const Slots sl = used_slots(*p, slot0, slot1, slot2);
   for (int64_t i = 0; i < N; ++i) update_one(c, &param[i], grad[i], at(sl.s0, i), at(sl.s1, i), at(sl.s2, i));
+  if (p->zero_grad) std::memset(grad, 0, static_cast<size_t>(N) * sizeof(float));
   return KERNO_OK;
 }
 
-kerno_status cpu_optimizer_update(float* param, const float* grad, float* slot0, float* slot1,
+kerno_status cpu_optimizer_update(float* param, float* grad, float* slot0, float* slot1,
                                   float* slot2, int64_t N, const kerno_optimizer_params* p) {
-  kerno_status s = check_update(param, grad, slot0, slot1, slot2, N, p);
+  kerno_status s = opt::update_check(param, grad, slot0, slot1, slot2, N, p);
   if (s != KERNO_OK || N == 0) return s;
   const Coeffs c = make_coeffs(*p);
   const Slots sl = used_slots(*p, slot0, slot1, slot2);
   static const span_fn span = pick_span();
+  // With zero_grad, each block's gradients are zeroed right after its update, from L1.
+  const bool zero = p->zero_grad != 0;
   parallel_for(N, kGrain, [&](int64_t b, int64_t e) {
-    span(c, param + b, grad + b, at(sl.s0, b), at(sl.s1, b), at(sl.s2, b), e - b);
+    const int64_t block = zero ? kZeroBlock : e - b;
+    for (int64_t i = b; i < e; i += block) {
+      const int64_t n = std::min(block, e - i);
+      span(c, param + i, grad + i, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
+      if (zero) std::memset(grad + i, 0, static_cast<size_t>(n) * sizeof(float));
+    }
   });
   return KERNO_OK;
 }

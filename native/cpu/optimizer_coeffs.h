@@ -152,6 +152,18 @@ inline bool params_valid(const kerno_optimizer_params& p) {
   }
 }
 
+// The arguments every backend's optimizer_update accepts (same statuses everywhere).
+inline kerno_status update_check(const float* param, const float* grad, const float* s0, const float* s1,
+                                 const float* s2, int64_t N, const kerno_optimizer_params* p) {
+  if (!p || N < 0 || !params_valid(*p)) return KERNO_ERR_INVALID_ARGUMENT;
+  if (N == 0) return KERNO_OK;
+  if (!param || !grad) return KERNO_ERR_INVALID_ARGUMENT;
+  bool need[3];
+  needed_slots(*p, need);
+  if ((need[0] && !s0) || (need[1] && !s1) || (need[2] && !s2)) return KERNO_ERR_INVALID_ARGUMENT;
+  return KERNO_OK;
+}
+
 // One element's update, Keras's formulas in Keras's float32 operation order (slots the kind does
 // not use are never touched: their pointers may be NULL). The CPU reference and the CUDA kernel
 // both run this very code; with contraction off (the CPU baseline ISA has no FMA, the CUDA file

@@ -54,7 +54,7 @@ kerno_status loss_backward(float* dpred, const float* pred, const float* target,
                            int64_t C, const kerno_loss_params* p);
 
 // ---- optimizer.cu
-kerno_status optimizer_update(float* param, const float* grad, float* slot0, float* slot1, float* slot2, int64_t N,
+kerno_status optimizer_update(float* param, float* grad, float* slot0, float* slot1, float* slot2, int64_t N,
                               const kerno_optimizer_params* p);
 
 // ---- reduce.cu. sum_squares writes a DEVICE double.

@@ -22,18 +22,18 @@ namespace {
 using opt::Coeffs;
 using opt::make_coeffs;
 using opt::needed_slots;
-using opt::params_valid;
 
 using opt::update_one;
 
 // Each element is loaded into registers, updated and stored once; slot pointers of unused
 // slots are NULL and never offset.
-__global__ void optimizer_kernel(float* param, const float* __restrict__ grad, float* s0, float* s1, float* s2,
-                                 int64_t N, Coeffs c) {
+__global__ void optimizer_kernel(float* param, float* __restrict__ grad, float* s0, float* s1, float* s2,
+                                 int64_t N, Coeffs c, bool zero_grad) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < N;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    float w = param[i], a = s0 ? s0[i] : 0.f, b = s1 ? s1[i] : 0.f, h = s2 ? s2[i] : 0.f;
-    update_one(c, &w, grad[i], &a, &b, &h);
+    float w = param[i], g = grad[i], a = s0 ? s0[i] : 0.f, b = s1 ? s1[i] : 0.f, h = s2 ? s2[i] : 0.f;
+    if (zero_grad) grad[i] = 0.f;
+    update_one(c, &w, g, &a, &b, &h);
     param[i] = w;
     if (s0) s0[i] = a;
     if (s1) s1[i] = b;
@@ -43,17 +43,16 @@ __global__ void optimizer_kernel(float* param, const float* __restrict__ grad, f
 
 }  // namespace
 
-kerno_status optimizer_update(float* param, const float* grad, float* slot0, float* slot1, float* slot2, int64_t N,
+kerno_status optimizer_update(float* param, float* grad, float* slot0, float* slot1, float* slot2, int64_t N,
                               const kerno_optimizer_params* p) {
-  if (!p || N < 0 || !params_valid(*p)) return KERNO_ERR_INVALID_ARGUMENT;
-  if (N == 0) return KERNO_OK;
-  if (!param || !grad) return KERNO_ERR_INVALID_ARGUMENT;
+  kerno_status s = opt::update_check(param, grad, slot0, slot1, slot2, N, p);
+  if (s != KERNO_OK || N == 0) return s;
   bool need[3];
   needed_slots(*p, need);
-  if ((need[0] && !slot0) || (need[1] && !slot1) || (need[2] && !slot2)) return KERNO_ERR_INVALID_ARGUMENT;
   const Coeffs c = make_coeffs(*p);
   optimizer_kernel<<<grid_for(N), 256, 0, stream()>>>(param, grad, need[0] ? slot0 : nullptr,
-                                                     need[1] ? slot1 : nullptr, need[2] ? slot2 : nullptr, N, c);
+                                                     need[1] ? slot1 : nullptr, need[2] ? slot2 : nullptr, N, c,
+                                                     p->zero_grad != 0);
   return launch_status();
 }
 

@@ -243,11 +243,12 @@ struct Adapter {
     });
   }
 
-  static kerno_status optimizer_update(float* param, const float* grad, float* s0, float* s1, float* s2, int64_t N,
+  static kerno_status optimizer_update(float* param, float* grad, float* s0, float* s1, float* s2, int64_t N,
                                        const kerno_optimizer_params* p) {
     Stage st(d(), scratch());
     st.io(param, N);
-    st.in(grad, N);
+    if (p && p->zero_grad) st.io(grad, N);  // zeroed on the device: bring the zeros back
+    else st.in(grad, N);
     st.io(s0, N);
     st.io(s1, N);
     st.io(s2, N);

@@ -74,6 +74,11 @@ export class StepRunner {
   lossSum = 0;
   lossCount = 0;
   readonly #optCtx: OptimizerContext;
+  /**
+   * Whether arena.grads is known to be all zero: after a step whose optimizer zeroed it. Starts
+   * false, and a step that stops half-way (an error) leaves it false, so the next one zeroes.
+   */
+  #gradsZero = false;
   /** Index of the first layer with a trainable weight in the arena; -1 when none. */
   readonly #first: number;
   /** Backward IOs per plan, built on first use (plans are evicted with their cache, hence weak). */
@@ -89,7 +94,7 @@ export class StepRunner {
     readonly metrics: readonly Metric[],
     readonly fused: boolean,
   ) {
-    this.#optCtx = { addon, backend };
+    this.#optCtx = { addon, backend, zeroGrads: true };
     // The arena is rebuilt (and with it this runner) whenever trainable flags change.
     const owned = new Set(arena.trainable);
     this.#first = layers.findIndex((l) => l.weights.some((w) => owned.has(w)));
@@ -165,14 +170,15 @@ export class StepRunner {
     const loss = this.#batchLoss(plan, weighted);
     if (first >= 0) {
       const bw = this.#backwardOf(plan), ios = bw.ios;
-      plan.memory.zero(arena.grads);
+      if (!this.#gradsZero) plan.memory.zero(arena.grads);
+      this.#gradsZero = false;
       plan.memory.zero(bw.accumulated);
       try {
         this.addon.lossBackward(this.backend, plan.lossGrad, plan.lossInput, plan.y, weighted ? plan.w : null, B, L.classes,
           L.kind, L.labelSmoothing, L.delta);
         for (let i = n - 1; i >= first; i--) layers[i].backward(ctx, ios[i], i === n - 1 && this.fused);
         if (arena.regularized.length > 0) arena.addRegularizerGradients();
-        if (arena.params.length > 0) this.optimizer.apply(this.#optCtx, arena.params, arena.grads);
+        if (arena.params.length > 0) this.#gradsZero = this.optimizer.apply(this.#optCtx, arena.params, arena.grads) === true;
       } catch (e) {
         rethrowNative(e);
       }

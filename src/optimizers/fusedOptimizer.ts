@@ -155,7 +155,7 @@ export abstract class FusedOptimizer extends Optimizer {
     this.views = [];
   }
 
-  apply(ctx: OptimizerContext, params: Float32Array, grads: Float32Array): void {
+  apply(ctx: OptimizerContext, params: Float32Array, grads: Float32Array): boolean {
     const n = this.total;
     if (n < 0) throw new ValueError(`${this.check.className}.apply: expected a built optimizer; call build(segments, total) first.`);
     if (params.length !== n || grads.length !== n) {
@@ -173,11 +173,12 @@ export abstract class FusedOptimizer extends Optimizer {
       this.clip(ctx, grads);
       const step = this.iterations + 1;
       addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum, p.nesterov,
-        p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step));
+        p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true);
     } catch (e) {
       rethrowNative(e);
     }
     this.iterations++;
+    return ctx.zeroGrads === true;
   }
 
   /** Keras `_clip_gradients`, rebuilt from the sum_squares / scale / clip_by_value kernels. */

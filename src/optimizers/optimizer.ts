@@ -32,6 +32,12 @@ export interface OptimizerArgs {
 export interface OptimizerContext {
   readonly addon: NativeAddon;
   readonly backend: number;
+  /**
+   * The training loop's request to leave `grads` zeroed after the step, ready for the next
+   * backward to accumulate into (the built-in optimizers do it in their update pass, saving a
+   * separate zeroing pass over the arena). Default false.
+   */
+  readonly zeroGrads?: boolean;
 }
 
 export abstract class Optimizer {
@@ -54,9 +60,10 @@ export abstract class Optimizer {
 
   /**
    * Applies one step in place: clipping (may modify `grads`), weight decay, the update of
-   * `params` from `grads`, then `iterations += 1`.
+   * `params` from `grads`, then `iterations += 1`. Returns true when it left `grads` all zero
+   * (as `ctx.zeroGrads` asks); anything else tells the caller to zero them itself.
    */
-  abstract apply(ctx: OptimizerContext, params: Float32Array, grads: Float32Array): void;
+  abstract apply(ctx: OptimizerContext, params: Float32Array, grads: Float32Array): boolean | void;
 
   /** Slot buffers by name (e.g. `m`, `v`), each as long as the arena, for saving and loading. */
   abstract slots(): { name: string; values: Float32Array }[];

@@ -10,6 +10,7 @@ import { Dense } from '../../src/layers/dense.js';
 import { Flatten } from '../../src/layers/flatten.js';
 import { Rescaling } from '../../src/layers/rescaling.js';
 import { SGD } from '../../src/optimizers/index.js';
+import { Optimizer } from '../../src/optimizers/optimizer.js';
 import { setSeed } from '../../src/random.js';
 import { tensor } from '../../src/tensor.js';
 import { bitwiseEqual, rng, snapshot } from './helpers.js';
@@ -101,5 +102,38 @@ describe('training step backward', () => {
     expect(calls).toEqual([]);
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
     expect(bitwiseEqual(before, snapshot(m))).toBe(true);
+  });
+});
+
+describe('gradients between steps', () => {
+  // The built-in optimizers zero the gradient arena in their update pass (zero_grad) and the
+  // engine then skips its own zeroing; a custom optimizer leaves the gradients, and the engine
+  // zeroes them before each backward. Both must train exactly alike: a gradient left over from
+  // one step would be added into the next.
+  class PlainSgd extends Optimizer {
+    readonly className = 'PlainSgd';
+    learningRate = 0.1;
+    currentLearningRate(): number { return 0.1; }
+    build(): void {}
+    apply(_ctx: unknown, params: Float32Array, grads: Float32Array): void {
+      // float32 w − g·lr, as the native SGD without momentum rounds it
+      for (let i = 0; i < params.length; i++) params[i] = Math.fround(params[i] - Math.fround(grads[i] * Math.fround(0.1)));
+      this.iterations++;
+    }
+    slots(): { name: string; values: Float32Array }[] { return []; }
+    getConfig(): Record<string, unknown> { return {}; }
+  }
+
+  it('the built-in SGD (gradients zeroed by the update) matches a JS SGD (zeroed by the engine) bit for bit', async () => {
+    const d = data();
+    const run = async (optimizer: Optimizer) => {
+      const m = model();
+      m.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+      await m.fit(d.x, d.y, { epochs: 3, batchSize: 2, verbose: 0, shuffle: false });
+      m.trainOnBatch(d.x, d.y);
+      return snapshot(m);
+    };
+    const native = await run(new SGD({ learningRate: 0.1 })), js = await run(new PlainSgd());
+    expect(bitwiseEqual(native, js)).toBe(true);
   });
 });

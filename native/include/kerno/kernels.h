@@ -123,6 +123,10 @@ typedef struct kerno_optimizer_params {
    * Π_{i=1..step} β1·(1 − 0.5·0.96^i), each factor rounded as Keras does (u_product·β1 first).
    * It is state carried across steps, so the caller tracks it; in [0, 1]. Ignored by the others. */
   float u_product;
+  /* Non-zero: grad is set to zero after the update, a block at a time while it is still in cache,
+   * so a training step needs no separate zeroing pass before its next backward (which
+   * accumulates into grad). grad is then written and must not overlap param or a slot. */
+  int32_t zero_grad;
 } kerno_optimizer_params;
 
 /* ---------------------------------------------------------------- random numbers ------------ */
@@ -223,8 +227,9 @@ typedef struct kerno_backend {
                                 const float* weight, int64_t B, int64_t C, const kerno_loss_params* p);
 
   /* N = parameter count. Updates param (N) in place from grad (N) and the optimizer's slot
-   * buffers (each N floats, layout per kerno_optimizer_kind; unused slots may be NULL). */
-  kerno_status (*optimizer_update)(float* param, const float* grad, float* slot0, float* slot1,
+   * buffers (each N floats, layout per kerno_optimizer_kind; unused slots may be NULL). grad is
+   * read only, unless p->zero_grad asks for it to be zeroed. */
+  kerno_status (*optimizer_update)(float* param, float* grad, float* slot0, float* slot1,
                                    float* slot2, int64_t N, const kerno_optimizer_params* p);
   /* Writes *out = Σ x² accumulated in double (for clipnorm / global_clipnorm). */
   kerno_status (*sum_squares)(double* out, const float* x, int64_t N);
