@@ -29,12 +29,11 @@ import {
 } from '../../src/layers/index.js';
 import { loadAddon } from '../../src/native.js';
 import { convAddon } from '../../src/nativeConv.js';
-import { Optimizer } from '../../src/optimizers/optimizer.js';
 import { SGD } from '../../src/optimizers/sgd.js';
 import { RMSprop } from '../../src/optimizers/rmsprop.js';
 import { setSeed } from '../../src/random.js';
 import { Tensor, tensor } from '../../src/tensor.js';
-import { bitwiseEqual, rng } from './helpers.js';
+import { PlainSgd, bitwiseEqual, rng } from './helpers.js';
 
 type Device = 'cpu' | 'cuda';
 
@@ -297,18 +296,6 @@ describe('device-sim', () => {
   });
 
   it("a custom Optimizer subclass: 'cuda' refuses it, 'auto' trains it on the CPU", async () => {
-    class PlainSgd extends Optimizer {
-      readonly className = 'PlainSgd';
-      learningRate = 0.1;
-      currentLearningRate(): number { return 0.1; }
-      build(): void {}
-      apply(_ctx: unknown, params: Float32Array, grads: Float32Array): void {
-        for (let i = 0; i < params.length; i++) params[i] -= 0.1 * grads[i];
-        this.iterations++;
-      }
-      slots(): { name: string; values: Float32Array }[] { return []; }
-      getConfig(): Record<string, unknown> { return {}; }
-    }
     const d = data(8, [6], 3, 111);
     expect(() => mlp().compile({ optimizer: new PlainSgd(), loss: 'categoricalCrossentropy', device: 'cuda' }))
       .toThrow(/^compile: option "optimizer" expected a built-in optimizer \(SGD, Adam, \.\.\.\) to train on device "device-sim"/);

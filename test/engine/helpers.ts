@@ -1,6 +1,7 @@
 /** Shared by the engine tests: small deterministic data sets and models. */
 import { Sequential } from '../../src/engine/sequential.js';
 import { Dense } from '../../src/layers/dense.js';
+import { Optimizer } from '../../src/optimizers/optimizer.js';
 import { setSeed } from '../../src/random.js';
 import { Tensor, tensor } from '../../src/tensor.js';
 
@@ -54,4 +55,22 @@ export function bitwiseEqual(a: Float32Array[], b: Float32Array[]): boolean {
     if (x.length !== y.length || x.some((v, j) => v !== y[j])) return false;
   }
   return true;
+}
+
+/**
+ * A custom (JS) optimizer: plain SGD with learning rate 0.1, rounded in float32 as the native SGD
+ * without momentum rounds `w − g·lr`. The engine treats it as any user subclass (it zeroes the
+ * gradients itself, and a device refuses it).
+ */
+export class PlainSgd extends Optimizer {
+  readonly className = 'PlainSgd';
+  learningRate = 0.1;
+  currentLearningRate(): number { return 0.1; }
+  build(): void {}
+  apply(_ctx: unknown, params: Float32Array, grads: Float32Array): void {
+    for (let i = 0; i < params.length; i++) params[i] = Math.fround(params[i] - Math.fround(grads[i] * Math.fround(0.1)));
+    this.iterations++;
+  }
+  slots(): { name: string; values: Float32Array }[] { return []; }
+  getConfig(): Record<string, unknown> { return {}; }
 }

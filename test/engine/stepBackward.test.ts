@@ -10,10 +10,10 @@ import { Dense } from '../../src/layers/dense.js';
 import { Flatten } from '../../src/layers/flatten.js';
 import { Rescaling } from '../../src/layers/rescaling.js';
 import { SGD } from '../../src/optimizers/index.js';
-import { Optimizer } from '../../src/optimizers/optimizer.js';
+import type { Optimizer } from '../../src/optimizers/optimizer.js';
 import { setSeed } from '../../src/random.js';
 import { tensor } from '../../src/tensor.js';
-import { bitwiseEqual, rng, snapshot } from './helpers.js';
+import { PlainSgd, bitwiseEqual, rng, snapshot } from './helpers.js';
 
 interface Call {
   layer: string;
@@ -110,19 +110,6 @@ describe('gradients between steps', () => {
   // engine then skips its own zeroing; a custom optimizer leaves the gradients, and the engine
   // zeroes them before each backward. Both must train exactly alike: a gradient left over from
   // one step would be added into the next.
-  class PlainSgd extends Optimizer {
-    readonly className = 'PlainSgd';
-    learningRate = 0.1;
-    currentLearningRate(): number { return 0.1; }
-    build(): void {}
-    apply(_ctx: unknown, params: Float32Array, grads: Float32Array): void {
-      // float32 w − g·lr, as the native SGD without momentum rounds it
-      for (let i = 0; i < params.length; i++) params[i] = Math.fround(params[i] - Math.fround(grads[i] * Math.fround(0.1)));
-      this.iterations++;
-    }
-    slots(): { name: string; values: Float32Array }[] { return []; }
-    getConfig(): Record<string, unknown> { return {}; }
-  }
 
   it('the built-in SGD (gradients zeroed by the update) matches a JS SGD (zeroed by the engine) bit for bit', async () => {
     const d = data();
