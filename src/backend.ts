@@ -57,7 +57,7 @@ export function backendInfo(): BackendInfo {
     backends: [...raw.backends],
     defaultBackend: raw.backends[raw.defaultBackend] ?? 'reference',
     cuda: { built: raw.cuda.built, devices: raw.cuda.devices },
-    devices: raw.devices.map((d) => ({ index: d.index, name: d.name, memoryBytes: d.memoryBytes, computeCapability: d.computeCapability })),
+    devices: raw.devices.map((d) => ({ ...d })),
   };
 }
 

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { DeviceInfo } from './backend.js';
 import { KernoError, NativeError, ValueError, expectedMessage } from './errors.js';
 import { bool, finite, floats, optionalFloats, output, seedValue, size, span, where } from './nativeArgs.js';
 
@@ -20,17 +21,8 @@ export interface NativeBackendInfo {
   /** Index of the fastest CPU backend, used when no backend is named. */ defaultBackend: number;
   /** Whether CUDA support was compiled in, and the devices found at run time. */
   cuda: { built: boolean; devices: number };
-  /** The CUDA devices found, by CUDA index. */
-  devices: NativeDeviceInfo[];
-}
-
-/** One CUDA device as the raw addon describes it. */
-export interface NativeDeviceInfo {
-  index: number;
-  name: string;
-  memoryBytes: number;
-  /** `'major.minor'`, e.g. `'9.0'`. */
-  computeCapability: string;
+  /** The CUDA devices found, by CUDA index (the public `backendInfo().devices` entries). */
+  devices: DeviceInfo[];
 }
 
 /** An opaque handle of a device mirror (native/binding/mirror.h); freed by `mirrorFree` or garbage collection. */

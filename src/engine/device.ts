@@ -204,7 +204,7 @@ export class Residency {
 /**
  * A model's buffers on one device backend: the mirrors it created, the residency of its weights
  * (parameter arena and frozen weights) and optimizer slots. Lives as long as the model stays
- * compiled for that backend; `bindWeights`/`bindSlots` follow repacking and optimizer rebuilds.
+ * compiled for that backend; `pack`/`bindSlots` follow repacking and optimizer rebuilds.
  */
 export class ModelDevice implements DeviceMemory {
   readonly onDevice = true;
