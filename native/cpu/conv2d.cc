@@ -23,6 +23,7 @@
 
 #include "cpu/conv2d_direct.h"
 #include "cpu/conv2d_epilogue.h"
+#include "cpu/conv2d_geo.h"
 #include "cpu/ops_conv.h"
 #include "runtime/aligned_alloc.h"
 #include "cpu/vmath.h"
@@ -38,17 +39,7 @@ constexpr size_t kDefaultBudget = size_t{1} << 20;  // floats: 4 MiB, within L2+
 std::atomic<size_t> g_budget{kDefaultBudget};
 constexpr int kColSlot = 0;  // thread_scratch slot; the GEMM owns slots 2 and 3
 
-// Sizes with the products the loops need, computed once.
-struct Geo {
-  int64_t B, H, W, C, OH, OW, KH, KW, K, sh, sw, dh, dw, pt, pl;
-  int64_t P, D, OHW;
-  explicit Geo(const kerno_conv2d_params& p)
-      : B(p.B), H(p.H), W(p.W), C(p.C), OH(p.OH), OW(p.OW), KH(p.KH), KW(p.KW), K(p.K),
-        sh(p.stride_h), sw(p.stride_w), dh(p.dilation_h), dw(p.dilation_w), pt(p.pad_top),
-        pl(p.pad_left), P(p.B * p.OH * p.OW), D(p.KH * p.KW * p.C), OHW(p.OH * p.OW) {}
-  // A 1×1 stride-1 unpadded conv: the NHWC input is already the (P,C) im2col matrix.
-  bool pointwise() const { return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0; }
-};
+using conv2d::Geo;
 
 // Rows of output pixels per im2col tile: as many as the budget holds, at least one.
 int64_t tile_rows(const Geo& g) {
@@ -382,11 +373,6 @@ kerno_status direct_filter(gemm_fn gemm, float* dkernel, float* dbias, DirectJob
   return KERNO_OK;
 }
 
-// Forward also takes the fused activation, which must be a known kind (even for an empty batch).
-kerno_status check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
-  if (p && !conv_act_valid(p->act)) return KERNO_ERR_INVALID_ARGUMENT;
-  return conv2d_check(p, ok_pointers);
-}
 
 }  // namespace
 
@@ -429,91 +415,11 @@ size_t conv2d_scratch_floats(const kerno_conv2d_params* p) {
   return static_cast<size_t>(std::max(threaded, g.OHW > tile_rows(g) ? tile_rows(g) * g.D : 0));
 }
 
-// ---------------------------------------------------------------- scalar reference -----------
-
-// out (B,OH,OW,K) = act(conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K)); bias may be NULL.
-// The activation runs afterwards through the reference activation (what fusing must reproduce).
-kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
-                                const kerno_conv2d_params* p) {
-  kerno_status s = check_forward(p, out && inp && kernel);
-  if (s != KERNO_OK || p->B == 0) return s;
-  Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        float* o = out + ((b * g.OH + oh) * g.OW + ow) * g.K;
-        for (int64_t k = 0; k < g.K; ++k) o[k] = bias ? bias[k] : 0.f;
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            for (int64_t c = 0; c < g.C; ++c) {
-              float x = inp[((b * g.H + ih) * g.W + iw) * g.C + c];
-              const float* kr = kernel + ((kh * g.KW + kw) * g.C + c) * g.K;
-              for (int64_t k = 0; k < g.K; ++k) o[k] += x * kr[k];
-            }
-          }
-      }
-  if (p->act.kind == KERNO_ACT_LINEAR) return KERNO_OK;
-  return ref_activation_forward(out, out, g.P * g.K, &p->act);
-}
-
-// dinp (B,H,W,C) += Σ over the windows reading each input element of dout (B,OH,OW,K) · kernel.
-kerno_status ref_conv2d_backward_data(float* dinp, const float* dout, const float* kernel,
-                                      const kerno_conv2d_params* p) {
-  kerno_status s = conv2d_check(p, dinp && dout && kernel);
-  if (s != KERNO_OK || p->B == 0) return s;
-  Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const float* d = dout + ((b * g.OH + oh) * g.OW + ow) * g.K;
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            for (int64_t c = 0; c < g.C; ++c) {
-              const float* kr = kernel + ((kh * g.KW + kw) * g.C + c) * g.K;
-              float acc = 0.f;
-              for (int64_t k = 0; k < g.K; ++k) acc += d[k] * kr[k];
-              dinp[((b * g.H + ih) * g.W + iw) * g.C + c] += acc;
-            }
-          }
-      }
-  return KERNO_OK;
-}
-
-// dkernel (KH,KW,C,K) += Σ_pixels inp window · dout; dbias (K, may be NULL) += Σ_pixels dout.
-kerno_status ref_conv2d_backward_filter(float* dkernel, float* dbias, const float* dout, const float* inp,
-                                        const kerno_conv2d_params* p) {
-  kerno_status s = conv2d_check(p, dkernel && dout && inp);
-  if (s != KERNO_OK || p->B == 0) return s;
-  Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const float* d = dout + ((b * g.OH + oh) * g.OW + ow) * g.K;
-        if (dbias)
-          for (int64_t k = 0; k < g.K; ++k) dbias[k] += d[k];
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            for (int64_t c = 0; c < g.C; ++c) {
-              float x = inp[((b * g.H + ih) * g.W + iw) * g.C + c];
-              float* dk = dkernel + ((kh * g.KW + kw) * g.C + c) * g.K;
-              for (int64_t k = 0; k < g.K; ++k) dk[k] += x * d[k];
-            }
-          }
-      }
-  return KERNO_OK;
-}
-
 // ---------------------------------------------------------------- im2col + GEMM --------------
 
 kerno_status cpu_conv2d_forward(gemm_fn gemm, float* out, const float* inp, const float* kernel,
                                 const float* bias, const kerno_conv2d_params* p) {
-  kerno_status s = check_forward(p, out && inp && kernel && gemm);
+  kerno_status s = conv_check_forward(p, out && inp && kernel && gemm);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   if (g.pointwise()) {  // out (P,K) = inp (P,C) · kernel (C,K)

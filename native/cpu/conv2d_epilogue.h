@@ -17,8 +17,12 @@
 
 namespace kerno {
 
-// Whether act names a kerno_activation_kind (the forward kernels refuse others).
-inline bool conv_act_valid(const kerno_activation_params& act) { return checks::act_kind_valid(act.kind); }
+// The forward convolutions' checks: the geometry and pointers of checks::conv2d_check, and a
+// fused activation that names a kerno_activation_kind (checked even for an empty batch).
+inline kerno_status conv_check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
+  if (p && !checks::act_kind_valid(p->act.kind)) return KERNO_ERR_INVALID_ARGUMENT;
+  return checks::conv2d_check(p, ok_pointers);
+}
 
 // out (n,K) = act(out + bias (K)); bias may be NULL. Nothing to do for a linear act without bias.
 // Threads over rows when called outside a parallel region (nested calls run inline).

@@ -31,11 +31,6 @@ struct Geo {
         sh(p.stride_h), sw(p.stride_w), dh(p.dilation_h), dw(p.dilation_w), pt(p.pad_top), pl(p.pad_left) {}
 };
 
-// Forward also takes the fused activation, which must be a known kind (even for an empty batch).
-kerno_status check_forward(const kerno_conv2d_params* p, bool ok_pointers) {
-  if (p && !conv_act_valid(p->act)) return KERNO_ERR_INVALID_ARGUMENT;
-  return conv2d_check(p, ok_pointers);
-}
 
 // o (CM) += x (C) ⊙ k (CM) with each x[c] feeding M outputs.
 inline void tap_forward(float* o, const float* x, const float* k, int64_t C, int64_t M) {
@@ -168,7 +163,7 @@ kerno_status backward_filter(float* dkernel, float* dbias, const float* dout, co
 
 kerno_status ref_depthwise_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                           const kerno_conv2d_params* p) {
-  kerno_status s = check_forward(p, out && inp && kernel);
+  kerno_status s = conv_check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   for (int64_t b = 0; b < g.B; ++b)
@@ -219,7 +214,7 @@ kerno_status ref_depthwise_conv2d_backward(float* dinp, float* dkernel, float* d
 
 kerno_status cpu_depthwise_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                           const kerno_conv2d_params* p) {
-  kerno_status s = check_forward(p, out && inp && kernel);
+  kerno_status s = conv_check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
   const kerno_activation_params act = p->act;
