@@ -14,7 +14,8 @@
 // kernel also takes rows up to D = 768 (the reference CNN's second conv), and backward-data of
 // short stride-1 rows runs as that kernel on the flipped kernel (rules and measurements at
 // wide_direct_forward and transposed_direct). Every forward path ends in the same output stage
-// (conv2d_epilogue.h): bias and the fused activation on each tile while it is hot.
+// (conv2d_epilogue.h): bias and the fused activation on each tile while it is hot. The scalar
+// reference lives in conv2d_ref.cc.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
