@@ -9,7 +9,7 @@
 // smooth but not linear; its rounding (≈ 36 outputs × 6e-8 × |out·r| ≤ 1e-5) over 2h and the
 // O(h²) truncation (< 1e-4 here) stay below atol 2e-3.
 import { describe, expect, it } from 'vitest';
-import { batchnormBackward, batchnormForwardInfer, batchnormForwardTrain } from '../../src/nativeConv.js';
+import { batchnormBackward, batchnormForwardInfer, batchnormForwardTrain } from '../../src/nativeLayers.js';
 import { dot, expectClose, finiteDiff, hostBackends, rand } from './helpers.js';
 
 function stats(x: ArrayLike<number>, N: number, C: number): { mean: Float64Array; variance: Float64Array } {

@@ -8,7 +8,7 @@
 // in inp; h = 1e-2, atol 1e-3 (f rounds at ≈ 1e-6·Σ|out·r| ≈ 1e-5, over 2h).
 import { describe, expect, it } from 'vitest';
 import { rngFill } from '../../src/native.js';
-import { dropoutBackward, dropoutForward } from '../../src/nativeConv.js';
+import { dropoutBackward, dropoutForward } from '../../src/nativeLayers.js';
 import { dot, expectBitwiseEqual, expectClose, finiteDiff, hostBackends, rand, withThreads } from './helpers.js';
 
 const N = 1000, rate = 0.3, seed = 1234567890123n, offset = 77;

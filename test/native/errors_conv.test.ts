@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KernoError, ShapeError, ValueError } from '../../src/errors.js';
 import * as conv from '../../src/nativeConv.js';
+import * as layersNative from '../../src/nativeLayers.js';
 import type { NativeConvAddon } from '../../src/nativeConv.js';
 import { addon } from './helpers.js';
 
@@ -193,14 +194,14 @@ describe('TS wrappers refuse bad input before native code', () => {
     ['pool strides of 0', () => conv.maxPool2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, strides: [0, 1] }), ValueError, /"strides\[0\]" expected a positive integer/],
     ['a pool window larger than the input', () => conv.avgPool2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, poolSize: 6 }), ShapeError, /"height" expected/],
     ['an unknown global pool', () => conv.globalPool2dForward('sum' as never, { inp: x, batch: 2, height: 5, width: 5, channels: 3 }), ValueError, /"kind" expected 'avg' or 'max'/],
-    ['cropping everything', () => conv.crop2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, cropping: [[2, 3], [0, 0]] }), ShapeError, /"cropping" expected a total height crop below the input height 5/],
-    ['malformed padding', () => conv.zeroPad2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, padding: [1, 2, 3] as never }), ValueError, /"padding" expected a number, \[height, width\]/],
-    ['dropout rate 1', () => conv.dropoutForward({ inp: x, rate: 1, seed: 1 }), ValueError, /"rate" expected a number in \[0, 1\)/],
-    ['a negative seed', () => conv.dropoutForward({ inp: x, rate: 0.5, seed: -1 }), ValueError, /"seed" expected a non-negative safe integer/],
-    ['a short mask', () => conv.dropoutBackward({ dout: x, mask: f(3) }), ShapeError, /"mask" expected a Float32Array of at least 150/],
-    ['momentum above 1', () => conv.batchnormForwardTrain({ inp: f(6), rows: 2, channels: 3, momentum: 2 }), ValueError, /"momentum" expected a number in \[0, 1\]/],
-    ['a short moving variance', () => conv.batchnormForwardInfer({ inp: f(6), rows: 2, channels: 3, movingMean: f(3), movingVar: f(2) }), ShapeError, /"movingVar"/],
-    ['upsampling size 0', () => conv.upsample2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, size: 0 }), ValueError, /"size" expected a positive integer/],
+    ['cropping everything', () => layersNative.crop2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, cropping: [[2, 3], [0, 0]] }), ShapeError, /"cropping" expected a total height crop below the input height 5/],
+    ['malformed padding', () => layersNative.zeroPad2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, padding: [1, 2, 3] as never }), ValueError, /"padding" expected a number, \[height, width\]/],
+    ['dropout rate 1', () => layersNative.dropoutForward({ inp: x, rate: 1, seed: 1 }), ValueError, /"rate" expected a number in \[0, 1\)/],
+    ['a negative seed', () => layersNative.dropoutForward({ inp: x, rate: 0.5, seed: -1 }), ValueError, /"seed" expected a non-negative safe integer/],
+    ['a short mask', () => layersNative.dropoutBackward({ dout: x, mask: f(3) }), ShapeError, /"mask" expected a Float32Array of at least 150/],
+    ['momentum above 1', () => layersNative.batchnormForwardTrain({ inp: f(6), rows: 2, channels: 3, momentum: 2 }), ValueError, /"momentum" expected a number in \[0, 1\]/],
+    ['a short moving variance', () => layersNative.batchnormForwardInfer({ inp: f(6), rows: 2, channels: 3, movingMean: f(3), movingVar: f(2) }), ShapeError, /"movingVar"/],
+    ['upsampling size 0', () => layersNative.upsample2dForward({ inp: x, batch: 2, height: 5, width: 5, channels: 3, size: 0 }), ValueError, /"size" expected a positive integer/],
   ];
   it.each(cases)('%s', (_name, fn, type, pattern) => {
     let err: unknown;

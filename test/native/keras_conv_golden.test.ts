@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as conv from '../../src/nativeConv.js';
+import * as layersNative from '../../src/nativeLayers.js';
 import { expectClose, hostBackends } from './helpers.js';
 
 const load = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
@@ -89,17 +90,17 @@ describe.each(hostBackends)('Keras goldens on $name', ({ index }) => {
     const gamma = c.gamma ? F(c.gamma) : null, beta = c.beta ? F(c.beta) : null;
     const movingMean = F(c.moving_mean0), movingVar = F(c.moving_var0);
     const savedMean = new Float32Array(c.C), savedInvstd = new Float32Array(c.C), x = F(c.x);
-    const out = conv.batchnormForwardTrain({ ...base, inp: x, gamma, beta, momentum: c.momentum, movingMean, movingVar, savedMean, savedInvstd });
+    const out = layersNative.batchnormForwardTrain({ ...base, inp: x, gamma, beta, momentum: c.momentum, movingMean, movingVar, savedMean, savedInvstd });
     expectClose(out, c.out, ...TOL, 'out');
     expectClose(movingMean, c.moving_mean, ...TOL, 'moving_mean');
     expectClose(movingVar, c.moving_var, ...TOL, 'moving_var');
     const dinp = new Float32Array(x.length), dgamma = new Float32Array(c.C), dbeta = new Float32Array(c.C);
-    conv.batchnormBackward({ ...base, dout: F(c.r), inp: x, gamma, savedMean, savedInvstd, dinp, dgamma, dbeta });
+    layersNative.batchnormBackward({ ...base, dout: F(c.r), inp: x, gamma, savedMean, savedInvstd, dinp, dgamma, dbeta });
     expectClose(dinp, c.dx, ...TOL, 'dx');
     if (c.dgamma && c.dbeta) {
       expectClose(dgamma, c.dgamma, ...TOL, 'dgamma');
       expectClose(dbeta, c.dbeta, ...TOL, 'dbeta');
     }
-    expectClose(conv.batchnormForwardInfer({ ...base, inp: x, gamma, beta, movingMean, movingVar }), c.infer_out, ...TOL, 'infer_out');
+    expectClose(layersNative.batchnormForwardInfer({ ...base, inp: x, gamma, beta, movingMean, movingVar }), c.infer_out, ...TOL, 'infer_out');
   });
 });

@@ -6,7 +6,7 @@
 // sums ≤ 6 copies (upsample), checked at atol 1e-6. Finite differences: f is linear, h = 1e-2,
 // atol 1e-3 (f rounds at ≈ 1e-6·Σ|out·r| ≤ 1e-5, over 2h).
 import { describe, expect, it } from 'vitest';
-import { crop2dBackward, crop2dForward, upsample2dBackward, upsample2dForward, zeroPad2dBackward, zeroPad2dForward } from '../../src/nativeConv.js';
+import { crop2dBackward, crop2dForward, upsample2dBackward, upsample2dForward, zeroPad2dBackward, zeroPad2dForward } from '../../src/nativeLayers.js';
 import { dot, expectClose, finiteDiff, hostBackends, rand } from './helpers.js';
 
 const B = 2, H = 3, W = 4, C = 3;
