@@ -18,14 +18,11 @@
 #include "cpu/arg_checks.h"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
+#include "cuda/split_reduce.h"
 
 namespace kerno::cuda {
 
 using checks::batchnorm_check;  // shared with the CPU
-
-// Defined in conv2d.cu (shared by the conv-family files).
-int device_sm_count();
-kerno_status with_scratch(size_t bytes, kerno_status (*body)(void* ws, void* ctx), void* ctx);
 
 namespace {
 
@@ -195,8 +192,6 @@ __global__ void bn_backward_apply_kernel(float* __restrict__ dinp, const float* 
 }
 
 // ---- host side
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Row chunks of the reductions: about four blocks per SM in all, at least 64 rows each.
 struct Chunks {

@@ -17,15 +17,11 @@
 #include "cuda/activation.cuh"
 #include "cuda/common.cuh"
 #include "cuda/conv_ops.h"
+#include "cuda/split_reduce.h"
 
 namespace kerno::cuda {
 
 using checks::conv2d_check;
-
-// Defined in conv2d.cu (shared by the conv-family files).
-int device_sm_count();
-kerno_status with_scratch(size_t bytes, kerno_status (*body)(void* ws, void* ctx), void* ctx);
-kerno_status add_split_sums(float* dst, const float* ws, int64_t n, int64_t splits);
 
 namespace {
 
@@ -127,8 +123,6 @@ __global__ void dw_filter_partial_kernel(float* __restrict__ ws_k, float* __rest
   if (ws_k) ws_k[(blockIdx.z * taps + tap) * g.CM + j] = tk;
   if (do_b) ws_b[blockIdx.z * g.CM + j] = tb;
 }
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // One backward-filter (and/or bias) reduction, planned on the host and run inside with_scratch.
 struct FilterPlan {
