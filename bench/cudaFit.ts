@@ -10,11 +10,10 @@
 // image decoders (sharp's native binary is not there).
 import { backendInfo, getNumThreads } from '../src/backend.js';
 import { fashionMnist } from '../src/data/datasets/fashionMnist.js';
-import { Sequential } from '../src/engine/sequential.js';
-import * as layers from '../src/layers/index.js';
+import type { Sequential } from '../src/engine/sequential.js';
 import { Adam } from '../src/optimizers/adam.js';
-import { setSeed } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
+import { referenceModel } from './lib/models.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -28,25 +27,7 @@ const BATCHES = list('--batches', '32,256,1024').map(Number);
 const data = fashionMnist(opt('--data') ? { path: opt('--data') } : {});
 
 function build(kind: 'mlp' | 'cnn', device: 'cpu' | 'cuda'): Sequential {
-  setSeed(1);
-  const model = kind === 'mlp'
-    ? new Sequential([
-      new layers.Rescaling({ scale: 1 / 255, inputShape: [28, 28] }),
-      new layers.Flatten(),
-      new layers.Dense({ units: 256, activation: 'relu' }),
-      new layers.Dense({ units: 128, activation: 'relu' }),
-      new layers.Dense({ units: 10, activation: 'softmax' }),
-    ])
-    : new Sequential([
-      new layers.Rescaling({ scale: 1 / 255, inputShape: [28, 28, 1] }),
-      new layers.Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }),
-      new layers.MaxPooling2D({ poolSize: 2 }),
-      new layers.Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      new layers.MaxPooling2D({ poolSize: 2 }),
-      new layers.Flatten(),
-      new layers.Dense({ units: 128, activation: 'relu' }),
-      new layers.Dense({ units: 10, activation: 'softmax' }),
-    ]);
+  const model = referenceModel(kind);
   model.compile({ optimizer: new Adam(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], device });
   return model;
 }

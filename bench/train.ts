@@ -27,12 +27,11 @@ import '@tensorflow/tfjs-backend-wasm';
 
 import { setNumThreads } from '../src/backend.js';
 import { datasets } from '../src/data/index.js';
-import { Sequential } from '../src/engine/sequential.js';
-import { Conv2D, Dense, Flatten, MaxPooling2D, Rescaling } from '../src/layers/index.js';
+import type { Sequential } from '../src/engine/sequential.js';
 import { Adam } from '../src/optimizers/adam.js';
-import { setSeed } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
 import { fmt, machineLine, measurePeak, median, ratio, root } from './lib/common.js';
+import { referenceModel } from './lib/models.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -82,25 +81,7 @@ function speed(c: Config, seconds: number): number {
 // ------------------------------------------------------------------------------------ kerno
 
 function kernoModel(kind: 'mlp' | 'cnn'): Sequential {
-  setSeed(1);
-  const model = kind === 'mlp'
-    ? new Sequential([
-      new Rescaling({ scale: 1 / 255, inputShape: [28, 28] }),
-      new Flatten(),
-      new Dense({ units: 256, activation: 'relu' }),
-      new Dense({ units: 128, activation: 'relu' }),
-      new Dense({ units: 10, activation: 'softmax' }),
-    ])
-    : new Sequential([
-      new Rescaling({ scale: 1 / 255, inputShape: [28, 28, 1] }),
-      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 128, activation: 'relu' }),
-      new Dense({ units: 10, activation: 'softmax' }),
-    ]);
+  const model = referenceModel(kind);
   model.compile({ optimizer: new Adam(), loss: 'sparseCategoricalCrossentropy' });
   return model;
 }

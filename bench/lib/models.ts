@@ -1,0 +1,32 @@
+// The two models the training benchmarks run (bench/train.ts, bench/cudaFit.ts), built from the
+// same seed so every run starts from the same weights: the tutorial's MLP (Rescaling 1/255 →
+// Flatten → Dense 256 relu → Dense 128 relu → Dense 10 softmax) and the reference CNN (Conv2D 32
+// 3×3 relu → MaxPooling2D → Conv2D 64 3×3 relu → MaxPooling2D → Flatten → Dense 128 relu → Dense
+// 10 softmax) on 28×28 images. Module paths, not the package index: the GPU bundles of
+// bench/cudaFit.ts must not pull in the image decoders.
+import { Sequential } from '../../src/engine/sequential.js';
+import { Conv2D, Dense, Flatten, MaxPooling2D, Rescaling } from '../../src/layers/index.js';
+import { setSeed } from '../../src/random.js';
+
+/** The uncompiled model, seeded with 1. */
+export function referenceModel(kind: 'mlp' | 'cnn'): Sequential {
+  setSeed(1);
+  return kind === 'mlp'
+    ? new Sequential([
+      new Rescaling({ scale: 1 / 255, inputShape: [28, 28] }),
+      new Flatten(),
+      new Dense({ units: 256, activation: 'relu' }),
+      new Dense({ units: 128, activation: 'relu' }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ])
+    : new Sequential([
+      new Rescaling({ scale: 1 / 255, inputShape: [28, 28, 1] }),
+      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 128, activation: 'relu' }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ]);
+}
