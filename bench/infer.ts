@@ -23,11 +23,11 @@ import { backendInfo, setNumThreads } from '../src/backend.js';
 import { datasets } from '../src/data/index.js';
 import { HOST_MEMORY } from '../src/engine/device.js';
 import type { Layer, LayerIO, RunContext } from '../src/engine/layer.js';
-import { Conv2D, Dense, Flatten, MaxPooling2D } from '../src/layers/index.js';
 import { resolveBackend } from '../src/native.js';
 import { convAddon } from '../src/nativeConv.js';
 import { Tensor } from '../src/tensor.js';
 import { fmt, machineLine, measurePeak, median, randomArray, ratio } from './lib/common.js';
+import { referenceCnnLayers } from './lib/models.js';
 import { encodeModel, hwioToOihw, type OnnxNode } from './lib/onnxWrite.js';
 
 const argv = process.argv.slice(2);
@@ -74,15 +74,7 @@ function makeWeights(): Weights {
 }
 
 function kernoLayers(): Layer[] {
-  return [
-    new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Flatten(),
-    new Dense({ units: 128, activation: 'relu' }),
-    new Dense({ units: 10, activation: 'softmax' }),
-  ];
+  return referenceCnnLayers([28, 28, 1]);
 }
 
 const weightList = (w: Weights): Float32Array[] => [w.k1, w.b1, w.k2, w.b2, w.k3, w.b3, w.k4, w.b4];
