@@ -146,8 +146,10 @@ kerno_conv2d_params pool2x2(int64_t B, int64_t H, int64_t C) {
 }
 
 // One training step of the reference CNN at batch B, kernel by kernel as the layers call them
-// (activations fused or in place as src/layers/activations.ts runs them in training; gradients
-// zeroed as the engine does, the parameter gradients by Adam itself; Dense layers and the Adam
+// (activations fused or in place as src/layers/activations.ts runs them in training; each max
+// pooling's backward writes the gradient at its producer's ReLU input, max_pool2d_relu_backward,
+// as MaxPooling2D.backwardFused does; the other input gradients zeroed as the engine does, the
+// parameter gradients by Adam itself; Dense layers and the Adam
 // update included): the floor under bench/train's samples/s that the kernels alone set.
 void run_training_step(const kerno_backend* be, int64_t B, int reps, double peak) {
   kerno_conv2d_params c1 = params(kShapes[0], B), c2 = params(kShapes[1], B);
@@ -158,7 +160,7 @@ void run_training_step(const kerno_backend* be, int64_t B, int reps, double peak
   std::vector<float> x = buf(B * 784, 0.5f), k1 = buf(288), b1 = buf(32), y1 = buf(n1), z1 = buf(m1);
   std::vector<float> k2 = buf(9 * 32 * 64), b2 = buf(64), y2 = buf(n2), z2 = buf(m2), k3 = buf(1600 * 128), b3 = buf(128);
   std::vector<float> h3 = buf(B * 128), k4 = buf(1280), b4 = buf(10), h4 = buf(B * 10);
-  std::vector<float> dz2 = buf(m2), dy2 = buf(n2), dpre2 = buf(n2), dz1 = buf(m1), dy1 = buf(n1), dpre1 = buf(n1);
+  std::vector<float> dz2 = buf(m2), dy2 = buf(n2), dz1 = buf(m1), dy1 = buf(n1);
   std::vector<float> dh3 = buf(B * 128), dh4 = buf(B * 10), grads = buf(320 + 18496 + 204928 + 1290);
   std::vector<float> params_ = buf(grads.size()), m = buf(grads.size()), v = buf(grads.size());
   float *dk1 = grads.data(), *db1 = dk1 + 288, *dk2 = db1 + 32, *db2 = dk2 + 18432, *dk3 = db2 + 64, *db3 = dk3 + 204800;
@@ -184,24 +186,17 @@ void run_training_step(const kerno_backend* be, int64_t B, int reps, double peak
          return s != KERNO_OK ? s : be->activation_forward(h3.data(), h3.data(), B * 128, &relu);
        }},
       {"dense 128->10", 0, [&] { return be->dense_forward(h4.data(), h3.data(), k4.data(), b4.data(), B, 128, 10); }},
-      {"zero input gradients (engine)", 0, [&] { zero(dz2), zero(dy2), zero(dz1), zero(dy1), zero(dh3); return KERNO_OK; }},
+      // dy1 and dy2 are written whole by the fused pool + ReLU backward
+      {"zero input gradients (engine)", 0, [&] { zero(dz2), zero(dz1), zero(dh3); return KERNO_OK; }},
       {"dense 128->10 backward", 0, [&] { return be->dense_backward(dh3.data(), dk4, db4, dh4.data(), h3.data(), k4.data(), B, 128, 10); }},
       {"dense 1600->128 backward", 4.0 * static_cast<double>(B) * 1600 * 128, [&] {
          return be->dense_backward(dz2.data(), dk3, db3, dh3.data(), z2.data(), k3.data(), B, 1600, 128);
        }},
-      {"maxpool2 backward", 0, [&] { return be->max_pool2d_backward(dy2.data(), dz2.data(), y2.data(), &p2); }},
-      {"relu2 backward (zero + accumulate)", 0, [&] {
-         zero(dpre2);
-         return be->activation_backward(dpre2.data(), dy2.data(), y2.data(), y2.data(), n2, &relu);
-       }},
-      {"conv2 backward-data", f2, [&] { return be->conv2d_backward_data(dz1.data(), dpre2.data(), k2.data(), &c2); }},
-      {"conv2 backward-filter", f2, [&] { return be->conv2d_backward_filter(dk2, db2, dpre2.data(), z1.data(), &c2); }},
-      {"maxpool1 backward", 0, [&] { return be->max_pool2d_backward(dy1.data(), dz1.data(), y1.data(), &p1); }},
-      {"relu1 backward (zero + accumulate)", 0, [&] {
-         zero(dpre1);
-         return be->activation_backward(dpre1.data(), dy1.data(), y1.data(), y1.data(), n1, &relu);
-       }},
-      {"conv1 backward-filter", f1, [&] { return be->conv2d_backward_filter(dk1, db1, dpre1.data(), x.data(), &c1); }},
+      {"maxpool2 + relu2 backward (fused)", 0, [&] { return be->max_pool2d_relu_backward(dy2.data(), dz2.data(), y2.data(), &p2); }},
+      {"conv2 backward-data", f2, [&] { return be->conv2d_backward_data(dz1.data(), dy2.data(), k2.data(), &c2); }},
+      {"conv2 backward-filter", f2, [&] { return be->conv2d_backward_filter(dk2, db2, dy2.data(), z1.data(), &c2); }},
+      {"maxpool1 + relu1 backward (fused)", 0, [&] { return be->max_pool2d_relu_backward(dy1.data(), dz1.data(), y1.data(), &p1); }},
+      {"conv1 backward-filter", f1, [&] { return be->conv2d_backward_filter(dk1, db1, dy1.data(), x.data(), &c1); }},
       {"adam update", 0, [&] { return be->optimizer_update(params_.data(), grads.data(), m.data(), v.data(), nullptr, G, &adam); }},
   };
   run_turns(ops, reps, peak, B, true);

@@ -193,6 +193,18 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// maxPool2dReluBackward(backend, dpre, dout, inp, ...pool geometry)
+Napi::Value MaxPool2dReluBackward(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const kerno_backend& be = a.backend(0);
+  kerno_conv2d_params p = pool_params(a, 4);
+  float* dpre = a.floats(1, "dpre", in_len(p));
+  const float* dout = a.floats(2, "dout", out_len(p, p.C));
+  const float* inp = a.floats(3, "inp", in_len(p));
+  check_status(a.env(), a.op(), require_op(a, be, be.max_pool2d_relu_backward)(dpre, dout, inp, &p));
+  return info.Env().Undefined();
+}
+
 // avgPool2dForward(backend, out, inp, ...pool geometry)
 Napi::Value AvgPool2dForward(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -405,6 +417,7 @@ void register_conv_ops(Napi::Env env, Napi::Object exports) {
   Export<DepthwiseConv2dBackward>(env, exports, "depthwiseConv2dBackward");
   Export<MaxPool2dForward>(env, exports, "maxPool2dForward");
   Export<MaxPool2dBackward>(env, exports, "maxPool2dBackward");
+  Export<MaxPool2dReluBackward>(env, exports, "maxPool2dReluBackward");
   Export<AvgPool2dForward>(env, exports, "avgPool2dForward");
   Export<AvgPool2dBackward>(env, exports, "avgPool2dBackward");
   Export<GlobalPoolForward<&kerno_backend::global_avg_pool_forward>>(env, exports, "globalAvgPoolForward");

@@ -13,6 +13,8 @@ namespace kerno {
 kerno_status ref_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status ref_max_pool2d_backward(float* dinp, const float* dout, const float* inp,
                                      const kerno_conv2d_params* p);
+kerno_status ref_max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
+                                          const kerno_conv2d_params* p);
 kerno_status ref_avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status ref_avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p);
 kerno_status ref_global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C);
@@ -23,6 +25,8 @@ kerno_status ref_global_max_pool_backward(float* dinp, const float* dout, const 
 kerno_status cpu_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status cpu_max_pool2d_backward(float* dinp, const float* dout, const float* inp,
                                      const kerno_conv2d_params* p);
+kerno_status cpu_max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
+                                          const kerno_conv2d_params* p);
 kerno_status cpu_avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status cpu_avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p);
 kerno_status cpu_global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C);

@@ -66,6 +66,7 @@ kerno_backend make_reference() {
   b.rng_fill = ref_rng_fill;
   b.max_pool2d_forward = ref_max_pool2d_forward;
   b.max_pool2d_backward = ref_max_pool2d_backward;
+  b.max_pool2d_relu_backward = ref_max_pool2d_relu_backward;
   b.avg_pool2d_forward = ref_avg_pool2d_forward;
   b.avg_pool2d_backward = ref_avg_pool2d_backward;
   b.global_avg_pool_forward = ref_global_avg_pool_forward;
@@ -111,6 +112,7 @@ kerno_backend make_cpu(const char* name) {
   b.rng_fill = cpu_rng_fill;
   b.max_pool2d_forward = cpu_max_pool2d_forward;
   b.max_pool2d_backward = cpu_max_pool2d_backward;
+  b.max_pool2d_relu_backward = cpu_max_pool2d_relu_backward;
   b.avg_pool2d_forward = cpu_avg_pool2d_forward;
   b.avg_pool2d_backward = cpu_avg_pool2d_backward;
   b.global_avg_pool_forward = cpu_global_avg_pool_forward;

@@ -21,6 +21,7 @@ kerno_status depthwise_conv2d_backward(float* dinp, float* dkernel, float* dbias
 
 kerno_status max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status max_pool2d_backward(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params* p);
+kerno_status max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp, const kerno_conv2d_params* p);
 kerno_status avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p);
 kerno_status global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C);

@@ -83,8 +83,9 @@ __global__ void pool_forward_kernel(float* __restrict__ out, const float* __rest
 }
 
 // dinp[i] += dout of every window containing input element i that routes to it (max: i is the
-// window's first maximum; avg: always, divided by the window's in-bounds taps).
-template <bool kMax>
+// window's first maximum; avg: always, divided by the window's in-bounds taps). kRelu (max only,
+// max_pool2d_relu_backward): dinp[i] is written, 0 + Σ·relu'(inp[i]), as the CPU's two passes.
+template <bool kMax, bool kRelu = false>
 __global__ void pool_backward_kernel(float* __restrict__ dinp, const float* __restrict__ dout,
                                      const float* __restrict__ inp, const __grid_constant__ PoolGeo g) {
   const int64_t total = g.B * g.H * g.W * g.C;
@@ -92,7 +93,7 @@ __global__ void pool_backward_kernel(float* __restrict__ dinp, const float* __re
     int64_t c, iw, ih;
     int64_t pix = div_mod(i, g.C, &c), t = div_mod(pix, g.W, &iw), b = div_mod(t, g.H, &ih);
     Span wh = windows_of(ih, g.sh, g.pt, g.KH, g.OH), ww = windows_of(iw, g.sw, g.pl, g.KW, g.OW);
-    float acc = dinp[i];
+    float acc = kRelu ? 0.f : dinp[i];
     bool touched = false;
     for (int64_t oh = wh.lo; oh <= wh.hi; ++oh) {
       Span sh = span(oh, g.sh, g.pt, g.KH, g.H);
@@ -108,7 +109,8 @@ __global__ void pool_backward_kernel(float* __restrict__ dinp, const float* __re
         touched = true;
       }
     }
-    if (touched) dinp[i] = acc;
+    if (kRelu) dinp[i] = 0.f + acc * (__ldg(inp + i) > 0.f ? 1.f : 0.f);
+    else if (touched) dinp[i] = acc;
   }
 }
 
@@ -228,6 +230,22 @@ kerno_status pool_backward(float* dinp, const float* dout, const float* inp, con
   return launch_status();
 }
 
+// pool_check, plus inp; an empty pooling (no windows) still writes dpre: zeros.
+kerno_status relu_backward(float* dpre, const float* dout, const float* inp, const kerno_conv2d_params* p) {
+  kerno_status s = pool_check(dpre, dout, p);
+  if (s != KERNO_OK) return s;
+  const int64_t n = p->B * p->H * p->W * p->C;
+  if (pool_empty(p)) {
+    if (n == 0) return KERNO_OK;
+    if (!dpre) return KERNO_ERR_INVALID_ARGUMENT;
+    return to_status(cudaMemsetAsync(dpre, 0, static_cast<size_t>(n) * sizeof(float), stream()));
+  }
+  if (!inp) return KERNO_ERR_INVALID_ARGUMENT;
+  const PoolGeo g = geo_of(*p);
+  pool_backward_kernel<true, true><<<grid_for(n), 256, 0, stream()>>>(dpre, dout, inp, g);
+  return launch_status();
+}
+
 }  // namespace
 
 kerno_status max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
@@ -236,6 +254,10 @@ kerno_status max_pool2d_forward(float* out, const float* inp, const kerno_conv2d
 
 kerno_status max_pool2d_backward(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params* p) {
   return pool_backward<true>(dinp, dout, inp, p);
+}
+
+kerno_status max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp, const kerno_conv2d_params* p) {
+  return relu_backward(dpre, dout, inp, p);
 }
 
 kerno_status avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {

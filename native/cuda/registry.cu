@@ -41,6 +41,7 @@ kerno_backend make_cuda() {
   b.depthwise_conv2d_backward = depthwise_conv2d_backward;
   b.max_pool2d_forward = max_pool2d_forward;
   b.max_pool2d_backward = max_pool2d_backward;
+  b.max_pool2d_relu_backward = max_pool2d_relu_backward;
   b.avg_pool2d_forward = avg_pool2d_forward;
   b.avg_pool2d_backward = avg_pool2d_backward;
   b.global_avg_pool_forward = global_avg_pool_forward;

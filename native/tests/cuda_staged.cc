@@ -359,6 +359,15 @@ struct Adapter {
     return st.call([&] { return d()->max_pool2d_backward(st.dev(dinp), st.dev(dout), st.dev(inp), p); });
   }
 
+  static kerno_status max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
+                                               const kerno_conv2d_params* p) {
+    Stage st(d(), scratch());
+    st.io(dpre, pool_in(p));
+    st.in(dout, pool_out(p));
+    st.in(inp, pool_in(p));
+    return st.call([&] { return d()->max_pool2d_relu_backward(st.dev(dpre), st.dev(dout), st.dev(inp), p); });
+  }
+
   static kerno_status avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
     Stage st(d(), scratch());
     st.io(out, pool_out(p));
@@ -549,6 +558,7 @@ struct Adapter {
       KT_STAGED(depthwise_conv2d_backward);
       KT_STAGED(max_pool2d_forward);
       KT_STAGED(max_pool2d_backward);
+      KT_STAGED(max_pool2d_relu_backward);
       KT_STAGED(avg_pool2d_forward);
       KT_STAGED(avg_pool2d_backward);
       KT_STAGED(global_avg_pool_forward);

@@ -7,7 +7,8 @@
  *
  * Layout: x | y | w | loss | out_0..out_{n-1} | ws_0..ws_{n-1} | dout_0..dout_{n-1}. The output
  * gradients are contiguous so that the engine zeroes every accumulated input gradient with one
- * fill (dinp of layer i is dout of layer i-1; the last dout is written by the loss kernel).
+ * fill (dinp of layer i is dout of layer i-1; the last dout is written by the loss kernel), less
+ * those a fused backward writes whole (src/engine/step.ts).
  *
  * On a device backend each plan's arena gets one device mirror (src/engine/device.ts): the
  * layers' views resolve to the device copy, `begin` sends the batch up, and only what JS reads

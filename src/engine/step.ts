@@ -8,6 +8,10 @@
  * update over the parameter arena. Nothing here allocates: plans hold every buffer and the
  * trackers are plain numbers.
  *
+ * A layer pair may fuse its backward (Layer.backwardFusable: MaxPooling2D after a ReLU): the
+ * second writes the first's pre-activation gradient whole, so that buffer is not zeroed and the
+ * first runs its backward from the pre-activation (`fromPreActivation`).
+ *
  * Backward stops at the first layer with trainable weights, and that layer computes no input
  * gradient: nothing reads it (automatic differentiation skips it too). For the tutorial's MLP
  * this is the 784×256 product of the first Dense's dX, a third of the step's arithmetic.
@@ -65,8 +69,13 @@ export interface LossSetup {
 interface BackwardPlan {
   /** The plan's IOs, with the first trainable layer's `dinp` set to null. */
   readonly ios: readonly LayerGradIO[];
-  /** The input gradients backward accumulates into (dout of layers first..n-2), zeroed per step. */
-  readonly accumulated: Float32Array;
+  /** fusedAt[i]: layer i runs `backwardFused`, writing layer i−1's pre-activation gradient. */
+  readonly fusedAt: readonly boolean[];
+  /**
+   * The input gradients backward accumulates into, zeroed per step: dout of layers first..n-2,
+   * less those a fused backward writes whole, as runs of adjacent buffers.
+   */
+  readonly zeroed: readonly Float32Array[];
 }
 
 export class StepRunner {
@@ -100,17 +109,29 @@ export class StepRunner {
     this.#first = layers.findIndex((l) => l.weights.some((w) => owned.has(w)));
   }
 
-  /** The IOs backward runs on for `plan`: the plan's own, minus the first trainable layer's dinp. */
+  /**
+   * What backward runs on for `plan`: the plan's IOs minus the first trainable layer's dinp, the
+   * layer pairs whose backward fuses (Layer.backwardFusable), and the buffers to zero.
+   */
   #backwardOf(plan: Plan): BackwardPlan {
     let b = this.#backward.get(plan);
     if (b !== undefined) return b;
-    const first = this.#first, ios = plan.ios.slice();
+    const first = this.#first, ios = plan.ios.slice(), layers = this.layers, n = ios.length;
     ios[first] = { inp: ios[first].inp, out: ios[first].out, ws: ios[first].ws, dout: ios[first].dout, dinp: null };
-    // dout of layers first..n-2 are contiguous (plan layout) and end where plan.accumulated ends.
-    const acc = plan.accumulated, n = ios.length;
-    const start = first < n - 1 ? ios[first].dout.byteOffset : acc.byteOffset + acc.byteLength;
-    const accumulated = new Float32Array(acc.buffer, start, (acc.byteOffset + acc.byteLength - start) / 4);
-    b = { ios, accumulated };
+    const fusedAt = layers.map((l, i) => i > first && l.backwardFusable(layers[i - 1]));
+    // dout of layers first..n-2 are adjacent (plan layout) and end where plan.accumulated ends;
+    // a run of them ends at a buffer a fused backward writes (or at the end).
+    const acc = plan.accumulated, end = acc.byteOffset + acc.byteLength, zeroed: Float32Array[] = [];
+    let run = -1;
+    for (let j = first; j <= n - 1; j++) {
+      const at = j < n - 1 ? ios[j].dout.byteOffset : end, skip = j === n - 1 || fusedAt[j + 1];
+      if (!skip && run < 0) run = at;
+      if (skip && run >= 0) {
+        zeroed.push(new Float32Array(acc.buffer, run, (at - run) / 4));
+        run = -1;
+      }
+    }
+    b = { ios, fusedAt, zeroed };
     this.#backward.set(plan, b);
     return b;
   }
@@ -169,14 +190,22 @@ export class StepRunner {
     this.forward(plan, ctx);
     const loss = this.#batchLoss(plan, weighted);
     if (first >= 0) {
-      const bw = this.#backwardOf(plan), ios = bw.ios;
+      const bw = this.#backwardOf(plan), ios = bw.ios, fusedAt = bw.fusedAt, zeroed = bw.zeroed;
       if (!this.#gradsZero) plan.memory.zero(arena.grads);
       this.#gradsZero = false;
-      plan.memory.zero(bw.accumulated);
+      for (let z = 0; z < zeroed.length; z++) plan.memory.zero(zeroed[z]);
       try {
         this.addon.lossBackward(this.backend, plan.lossGrad, plan.lossInput, plan.y, weighted ? plan.w : null, B, L.classes,
           L.kind, L.labelSmoothing, L.delta);
-        for (let i = n - 1; i >= first; i--) layers[i].backward(ctx, ios[i], i === n - 1 && this.fused);
+        for (let i = n - 1; i >= first; i--) {
+          if (fusedAt[i]) {
+            layers[i].backwardFused(ctx, ios[i]);
+            i--;
+            layers[i].backward(ctx, ios[i], true);
+          } else {
+            layers[i].backward(ctx, ios[i], i === n - 1 && this.fused);
+          }
+        }
         if (arena.regularized.length > 0) arena.addRegularizerGradients();
         if (arena.params.length > 0) this.#gradsZero = this.optimizer.apply(this.#optCtx, arena.params, arena.grads) === true;
       } catch (e) {

@@ -172,6 +172,11 @@ export class ActivationTail {
     return dpre;
   }
 
+  /** Whether training's output is a plain ReLU of the pre-activation (Layer.reluOutput). */
+  reluOutput(): boolean {
+    return this.act.name === 'relu';
+  }
+
   /** The activation the engine may fuse with a crossentropy loss (Layer.fusableActivation). */
   fusable(): 'softmax' | 'sigmoid' | undefined {
     return fusable(this.act);

@@ -139,6 +139,10 @@ export class Conv2D extends Layer {
         kh, kw, this.filters, sh, sw, dh, dw, this.padTop, this.padLeft);
   }
 
+  override reluOutput(): boolean {
+    return this.tail.reluOutput();
+  }
+
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
     return this.tail.fusable();
   }

@@ -100,6 +100,10 @@ export class Dense extends Layer {
     ctx.addon.denseBackward(ctx.backend, io.dinp, dkernel, dbias, d, io.inp, kernel.value, rows, this.inputs, this.units);
   }
 
+  override reluOutput(): boolean {
+    return this.tail.reluOutput();
+  }
+
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
     return this.tail.fusable();
   }

@@ -102,6 +102,10 @@ export class DepthwiseConv2D extends Layer {
       this.OH, this.OW, this.KH, this.KW, this.depthMultiplier, this.SH, this.SW, this.DH, this.DW, this.padTop, this.padLeft);
   }
 
+  override reluOutput(): boolean {
+    return this.tail.reluOutput();
+  }
+
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
     return this.tail.fusable();
   }

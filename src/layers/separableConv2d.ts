@@ -130,6 +130,10 @@ export class SeparableConv2D extends Layer {
       this.padTop, this.padLeft);
   }
 
+  override reluOutput(): boolean {
+    return this.tail.reluOutput();
+  }
+
   override fusableActivation(): 'softmax' | 'sigmoid' | undefined {
     return this.tail.fusable();
   }

@@ -264,6 +264,12 @@ typedef struct kerno_backend {
   /* Accumulates dinp += dout routed to the first maximum of each window (recomputed from inp). */
   kerno_status (*max_pool2d_backward)(float* dinp, const float* dout, const float* inp,
                                       const kerno_conv2d_params* p);
+  /* Writes dpre (B,H,W,C), every element: the gradient at the pre-activation of the ReLU whose
+   * output `inp` is pooled, i.e. max_pool2d_backward into zeros followed by activation_backward
+   * (RELU, with `inp` as its output) into zeros, bit for bit. Training runs this in place of those
+   * two passes and the zeroing of both buffers (see MaxPooling2D.backwardFused). */
+  kerno_status (*max_pool2d_relu_backward)(float* dpre, const float* dout, const float* inp,
+                                           const kerno_conv2d_params* p);
   /* out = mean over the window's in-bounds taps (padding excluded, as Keras). Writes out. */
   kerno_status (*avg_pool2d_forward)(float* out, const float* inp, const kerno_conv2d_params* p);
   /* Accumulates dinp += dout / (in-bounds taps) over each window. */
