@@ -53,6 +53,19 @@ const cnn = (): Sequential => {
   ]);
 };
 
+/** The reference CNN's shape: each pooling right after a ReLU, so its backward runs fused. */
+const cnnPooled = (): Sequential => {
+  setSeed(6);
+  return new Seq([
+    new Conv2D({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 1] }),
+    new MaxPooling2D({ poolSize: 2 }),
+    new Conv2D({ filters: 8, kernelSize: 2, activation: 'relu' }),
+    new MaxPooling2D({ poolSize: 2 }),
+    new Flatten(),
+    new Dense({ units: 3, activation: 'softmax' }),
+  ]);
+};
+
 /** |a − b| <= atol + rtol·|b| elementwise, with the worst element in the message. */
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number, what: string): void {
   expect(a.length, what).toBe(b.length);
@@ -148,7 +161,7 @@ describe('device selection', () => {
 
 // Tolerances: float32 with different summation orders over a few steps of training.
 describe.skipIf(!cuda)('training on CUDA matches the CPU within tolerance', () => {
-  for (const [name, build, shape] of [['MLP', mlp, [6]], ['CNN', cnn, [12, 12, 1]]] as const) {
+  for (const [name, build, shape] of [['MLP', mlp, [6]], ['CNN', cnn, [12, 12, 1]], ['CNN, pooling after ReLU', cnnPooled, [12, 12, 1]]] as const) {
     it(name, async () => {
       const d = data(64, shape, 3, 7), v = data(16, shape, 3, 8);
       const run = async (device: 'cpu' | 'cuda') => {
