@@ -2,7 +2,8 @@
 // output is pooled must be, bit for bit, what training computed before the fusion: max-pool
 // backward into a zeroed buffer, then the ReLU's activation_backward (from its output) into
 // another zeroed buffer, both on the scalar reference (NaNs of either sign or payload agree).
-// Every element is written: dpre starts as garbage. B = batch, H, W = input spatial, C = channels, KH, KW = window, s = stride.
+// Every element is written: dpre starts as garbage. B = batch, H, W = input spatial,
+// C = channels, KH, KW = window, s = stride.
 #include <cmath>
 #include <cstring>
 #include <limits>
