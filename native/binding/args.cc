@@ -213,13 +213,6 @@ float* Args::kernel_pointer(size_t i, const char* name, const HostView& f) const
                                   (reinterpret_cast<uintptr_t>(f.data) - m->host));
 }
 
-const float* Args::host_readable(const float* p, int64_t n, std::vector<float>* storage) const {
-  if (!device_ || n <= 0) return p;
-  storage->resize(static_cast<size_t>(n));
-  check_status(env_, op_, device_->mem_download(storage->data(), p, static_cast<size_t>(n) * sizeof(float)));
-  return storage->data();
-}
-
 double* Args::scalar_slot(double* host) const {
   if (!backend_) backend(0);
   if (!device_) return host;

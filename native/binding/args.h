@@ -63,10 +63,9 @@ class Args {
   };
   HostView host_view(size_t i, const char* name) const;
 
-  // `n` floats at `p` (a pointer floats() returned) that the binding itself can read: `p` on host
-  // backends; on a device backend, a copy downloaded into *storage. For the few values the binding
-  // must inspect before a kernel may use them to index memory (sparse class labels).
-  const float* host_readable(const float* p, int64_t n, std::vector<float>* storage) const;
+  // Whether the call's backend (read by backend()) is a device backend: its pointers are device
+  // addresses the binding cannot read.
+  bool on_device() const { return device_ != nullptr; }
 
   // Runs `fn(out)` (a kernel writing one double) with `out` where that backend can write (a
   // device slot on device backends), checks the status and returns the value on the host.

@@ -134,13 +134,15 @@ int32_t loss_kind(const Args& a, size_t i) {
   return kind;
 }
 
-// Sparse targets index pred's rows, so a label outside [0, C) would read out of bounds. On a
-// device backend the labels checked are a downloaded copy of what the kernel will read.
+// Sparse targets index pred's rows: a label outside [0, C) gets a RangeError naming the element.
+// Device backends read the labels only in the kernel, which refuses such a row itself (the
+// status comes at the next synchronisation, kernels.h): checking here would download them, a
+// host round trip on each of a training step's two loss calls. The engine checks every label
+// in JS before training (src/engine/validate.ts), so users see the same typed error on both.
 const float* loss_target(const Args& a, size_t i, int32_t kind, int64_t B, int64_t C) {
   if (!is_sparse(kind)) return a.floats(i, "target", mul_sat(B, C));
-  const float* t = a.floats(i, "target", B);
-  std::vector<float> copy;
-  const float* labels = a.host_readable(t, B, &copy);
+  const float* labels = a.floats(i, "target", B);
+  if (a.on_device()) return labels;
   for (int64_t r = 0; r < B; ++r) {
     float v = labels[r];
     if (!(v >= 0 && static_cast<double>(v) < static_cast<double>(C) && std::floor(v) == v))
@@ -148,7 +150,7 @@ const float* loss_target(const Args& a, size_t i, int32_t kind, int64_t B, int64
                     "class indices that are integers in [0, " + std::to_string(C) + ") (element " +
                         std::to_string(r) + " is " + std::to_string(v) + ")");
   }
-  return t;
+  return labels;
 }
 
 // Huber's delta is a trailing argument that may be left out (Keras's default, 1.0), so callers

@@ -61,7 +61,10 @@ describe('device mirrors (device-sim)', () => {
     addon.mirrorFree(h);
   });
 
-  it('sparse labels are checked as the kernel reads them: the device copy', () => {
+  it('sparse labels are checked as the kernel reads them: the device copy, by the kernel', () => {
+    // The binding does not download labels to check them (a host round trip per loss call): the
+    // kernel refuses a bad one (the simulated device runs the CPU kernel, which says so at once;
+    // CUDA at the next synchronisation).
     const buf = new Float32Array(16);
     const pred = buf.subarray(0, 8), labels = buf.subarray(8, 12), loss = buf.subarray(12, 16);
     pred.set(rand(8, 3));
@@ -71,7 +74,17 @@ describe('device mirrors (device-sim)', () => {
     addon.lossForward(sim, loss, pred, labels, 4, 2, 3 /* sparse softmax crossentropy */, 0);
     addon.mirrorUpload(labels); // now the device copy holds 7
     labels[2] = 1;
-    expect(() => addon.lossForward(sim, loss, pred, labels, 4, 2, 3, 0)).toThrow(/element 2 is 7/);
+    let error: unknown;
+    try {
+      addon.lossForward(sim, loss, pred, labels, 4, 2, 3, 0);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string } | undefined)?.code).toBe('KERNO_ERR_INVALID_ARGUMENT');
+    expect(String(error)).toMatch(/^Error: lossForward: /);
+    // The same labels on the host backend: the binding names the element.
+    labels[2] = 7;
+    expect(() => addon.lossForward(host, loss, pred, labels, 4, 2, 3, 0)).toThrow(/argument "target" .*element 2 is 7/);
     addon.mirrorFree(h);
   });
 

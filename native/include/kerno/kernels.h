@@ -218,7 +218,10 @@ typedef struct kerno_backend {
   /* Accumulates dinp (R,C) += out ⊙ (dout − Σ_c dout·out) using the forward output. */
   kerno_status (*softmax_backward)(float* dinp, const float* dout, const float* out, int64_t R, int64_t C);
 
-  /* B = batch, C = classes/features. Writes loss (B): the unweighted per-sample loss. */
+  /* B = batch, C = classes/features. Writes loss (B): the unweighted per-sample loss. A sparse
+   * target that is not an integer in [0, C) is KERNO_ERR_INVALID_ARGUMENT (both loss kernels); a
+   * device backend, whose labels live on the device, writes that row as NaN and reports the status
+   * at the next synchronize or mem_download. */
   kerno_status (*loss_forward)(float* loss, const float* pred, const float* target, int64_t B,
                                int64_t C, const kerno_loss_params* p);
   /* Writes dpred (B,C) = ∂/∂pred of Σ_i weight_i·loss_i / B (Keras "sum over batch size");
