@@ -9,7 +9,7 @@
 
 namespace kerno {
 
-// pool.cc
+// pool.cc, pool_relu.cc
 kerno_status ref_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status ref_max_pool2d_backward(float* dinp, const float* dout, const float* inp,
                                      const kerno_conv2d_params* p);
@@ -27,6 +27,9 @@ kerno_status cpu_max_pool2d_backward(float* dinp, const float* dout, const float
                                      const kerno_conv2d_params* p);
 kerno_status cpu_max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
                                           const kerno_conv2d_params* p);
+// The same with 8-lane AVX2 blocks (the AVX2 and AVX-512 backends only); pool_relu.cc.
+kerno_status avx2_max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
+                                           const kerno_conv2d_params* p);
 kerno_status cpu_avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p);
 kerno_status cpu_avg_pool2d_backward(float* dinp, const float* dout, const kerno_conv2d_params* p);
 kerno_status cpu_global_avg_pool_forward(float* out, const float* inp, int64_t B, int64_t S, int64_t C);

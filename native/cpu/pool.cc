@@ -23,6 +23,7 @@
 
 #include "cpu/arg_checks.h"
 #include "cpu/ops_layers.h"
+#include "cpu/pool_common.h"
 #include "runtime/threadpool.h"
 
 #if defined(__SSE2__)
@@ -34,23 +35,17 @@ namespace kerno {
 using checks::pool_check;
 using checks::pool_check_global;
 using checks::pool_empty;
+using pool_detail::disjoint;
+using pool_detail::kMaxTaps;
+using pool_detail::Span;
+using pool_detail::span;
+using pool_detail::taps;
+using pool_detail::window_taps;
 
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr int64_t kChannelBlock = 64;  // channels per backward work item (fits the stack buffers)
-
-// In-bounds tap range [lo, hi) of one window along one axis.
-struct Span {
-  int64_t lo, hi;
-};
-inline Span span(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t n) {
-  int64_t s = o * stride - pad;
-  return {std::max<int64_t>(s, 0), std::min(s + k, n)};
-}
-
-// In-bounds taps of a window: the divisor of average pooling.
-inline float taps(Span sh, Span sw) { return static_cast<float>((sh.hi - sh.lo) * (sw.hi - sw.lo)); }
 
 // ---------------------------------------------------------------- scalar reference
 
@@ -96,39 +91,6 @@ kerno_status ref_max_pool2d_backward(float* dinp, const float* dout, const float
   for_each_window(*p, [&](int64_t b, int64_t o, Span sh, Span sw) {
     for (int64_t c = 0; c < p->C; ++c) dinp[ref_argmax(inp, *p, b, sh, sw, c)] += dout[o + c];
   });
-  return KERNO_OK;
-}
-
-namespace {
-
-// What ref_activation_backward adds for a ReLU onto a zeroed dpre, given the pooling gradient dx
-// and the ReLU's output y: the fused kernels compute exactly this, so they match bit for bit
-// (a NaN or infinite dx still poisons a masked position, −0 still becomes +0).
-inline float relu_pre_grad(float dx, float y) { return 0.f + dx * (y > 0.f ? 1.f : 0.f); }
-
-// max_pool2d_relu_backward's check: pool_check, plus inp; `empty` says dpre only needs zeros.
-kerno_status relu_back_check(const float* dpre, const float* dout, const float* inp, const kerno_conv2d_params* p,
-                             bool* empty) {
-  kerno_status s = pool_check(dpre, dout, p);
-  if (s != KERNO_OK) return s;
-  *empty = pool_empty(p);
-  if (*empty) return (dpre || p->B * p->H * p->W * p->C == 0) ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-  return inp ? KERNO_OK : KERNO_ERR_INVALID_ARGUMENT;
-}
-
-}  // namespace
-
-kerno_status ref_max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
-                                          const kerno_conv2d_params* p) {
-  bool empty = false;
-  kerno_status s = relu_back_check(dpre, dout, inp, p, &empty);
-  if (s != KERNO_OK) return s;
-  const int64_t n = p->B * p->H * p->W * p->C;
-  std::fill(dpre, dpre + n, 0.f);
-  if (empty) return KERNO_OK;
-  s = ref_max_pool2d_backward(dpre, dout, inp, p);
-  if (s != KERNO_OK) return s;
-  for (int64_t i = 0; i < n; ++i) dpre[i] = relu_pre_grad(dpre[i], inp[i]);
   return KERNO_OK;
 }
 
@@ -218,17 +180,6 @@ kerno_status ref_global_max_pool_backward(float* dinp, const float* dout, const 
 // ---------------------------------------------------------------- fast CPU
 namespace {
 
-// A window's in-bounds taps as pointers to their channel 0, in scan order (rows, then columns).
-// Windows of up to kMaxTaps taps run through these tables; larger ones take plain loops.
-constexpr int64_t kMaxTaps = 16;
-template <class T>
-inline int window_taps(T** at, T* base, const kerno_conv2d_params& p, int64_t b, Span sh, Span sw) {
-  int n = 0;
-  for (int64_t h = sh.lo; h < sh.hi; ++h)
-    for (int64_t w = sw.lo; w < sw.hi; ++w) at[n++] = base + ((b * p.H + h) * p.W + w) * p.C;
-  return n;
-}
-
 // o (C) = the max (kMax) or the sum over the window's n taps `at`, per channel. SSE2 is the
 // x86-64 baseline, so every CPU backend may use it; other targets (and the last C % 4 channels)
 // take the plain loop, which does the same arithmetic. The max starts from the first tap (not
@@ -312,12 +263,6 @@ void pool_row(float* out, const float* inp, const kerno_conv2d_params& p, int64_
       for (int64_t c = 0; c < C; ++c) o[c] /= cnt;
     }
   }
-}
-
-// Whether no two windows share an input element (stride ≥ window on both axes) and each fits the
-// tap tables: backward may then thread over output rows.
-bool disjoint(const kerno_conv2d_params& p) {
-  return p.stride_h >= p.KH && p.stride_w >= p.KW && p.KH * p.KW <= kMaxTaps;
 }
 
 // Backward of output row (b, oh) for disjoint windows: dinp of the row's windows += their share
@@ -429,59 +374,6 @@ bool back_disjoint(float* dinp, const float* dout, const float* inp, const kerno
   return true;
 }
 
-// Output row oh's band of input rows: from its windows' first row (0 for the first output row) to
-// the next row's (H for the last). With disjoint windows the bands partition the rows, so a
-// fused backward can own and write its band whole.
-Span row_band(const kerno_conv2d_params& p, int64_t oh) {
-  return {oh == 0 ? 0 : oh * p.stride_h - p.pad_top, oh + 1 == p.OH ? p.H : (oh + 1) * p.stride_h - p.pad_top};
-}
-
-// Fused max-pool + ReLU backward of output row (b, oh), disjoint windows: writes the row's band
-// of dpre. Each window's taps get relu_pre_grad(d, first maximum) at the winner and +0 elsewhere
-// (an AND with the selection mask); rows or columns no window covers are zeroed first.
-void relu_back_row(float* dpre, const float* dout, const float* inp, const kerno_conv2d_params& p, int64_t b,
-                   int64_t oh, bool cols_covered) {
-  const int64_t C = p.C;
-  const Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H), band = row_band(p, oh);
-  if (!cols_covered || sh.lo != band.lo || sh.hi != band.hi) {
-    float* row0 = dpre + (b * p.H + band.lo) * p.W * C;
-    std::fill(row0, row0 + (band.hi - band.lo) * p.W * C, 0.f);
-  }
-  const float* at[kMaxTaps];
-  float* dat[kMaxTaps];
-  for (int64_t ow = 0; ow < p.OW; ++ow) {
-    const Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
-    const float* d = dout + ((b * p.OH + oh) * p.OW + ow) * C;
-    const int n = window_taps(dat, dpre, p, b, sh, sw);
-    window_taps(at, inp, p, b, sh, sw);
-    int64_t c = 0;
-#if defined(__SSE2__)
-    const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.f);
-    for (; c + 4 <= C; c += 4) {
-      __m128 best = _mm_loadu_ps(at[0] + c);
-      __m128i win = _mm_setzero_si128();
-      for (int t = 1; t < n; ++t) {
-        const __m128 x = _mm_loadu_ps(at[t] + c);
-        const __m128i take = _mm_castps_si128(_mm_cmpgt_ps(x, best));
-        best = _mm_max_ps(x, best);
-        win = _mm_or_si128(_mm_and_si128(take, _mm_set1_epi32(t)), _mm_andnot_si128(take, win));
-      }
-      // relu_pre_grad: best is the winner's value (max_ps returns one of its operands)
-      const __m128 mask = _mm_and_ps(_mm_cmpgt_ps(best, zero), one);
-      const __m128 g = _mm_add_ps(zero, _mm_mul_ps(_mm_add_ps(zero, _mm_loadu_ps(d + c)), mask));
-      for (int t = 0; t < n; ++t)
-        _mm_storeu_ps(dat[t] + c, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(win, _mm_set1_epi32(t))), g));
-    }
-#endif
-    for (; c < C; ++c) {
-      int win = 0;
-      for (int t = 1; t < n; ++t)
-        if (at[t][c] > at[win][c]) win = t;
-      for (int t = 0; t < n; ++t) dat[t][c] = t == win ? relu_pre_grad(d[c], at[win][c]) : 0.f;
-    }
-  }
-}
-
 }  // namespace
 
 kerno_status cpu_max_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
@@ -501,32 +393,6 @@ kerno_status cpu_max_pool2d_backward(float* dinp, const float* dout, const float
   if (back_disjoint<true>(dinp, dout, inp, q)) return KERNO_OK;
   for_batch_channel_blocks(q, q.OH * q.OW * q.KH * q.KW * std::min(q.C, kChannelBlock),
                            [&](int64_t b, int64_t c0, int64_t c1) { max_back_block(dinp, dout, inp, q, b, c0, c1); });
-  return KERNO_OK;
-}
-
-kerno_status cpu_max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
-                                          const kerno_conv2d_params* p) {
-  bool empty = false;
-  kerno_status s = relu_back_check(dpre, dout, inp, p, &empty);
-  if (s != KERNO_OK) return s;
-  const kerno_conv2d_params q = *p;
-  const int64_t n = q.B * q.H * q.W * q.C;
-  if (!empty && disjoint(q)) {
-    const bool cols_covered = q.stride_w == q.KW && (q.OW - 1) * q.stride_w - q.pad_left + q.KW >= q.W;
-    const int64_t row_work = q.OW * q.C * q.KH * q.KW;
-    parallel_for(q.B * q.OH, std::max<int64_t>(1, 32768 / std::max<int64_t>(row_work, 1)), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) relu_back_row(dpre, dout, inp, q, r / q.OH, r % q.OH, cols_covered);
-    });
-    return KERNO_OK;
-  }
-  // Overlapping windows (or nothing to route): zero, accumulate as max_pool2d_backward, then mask.
-  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e) { std::fill(dpre + b, dpre + e, 0.f); });
-  if (empty) return KERNO_OK;
-  s = cpu_max_pool2d_backward(dpre, dout, inp, p);
-  if (s != KERNO_OK) return s;
-  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dpre[i] = relu_pre_grad(dpre[i], inp[i]);
-  });
   return KERNO_OK;
 }
 

@@ -92,8 +92,9 @@ kerno_backend make_reference() {
   return b;
 }
 
+// `avx2`: the level may run AVX2 code in the kernels that are not GEMM-based (pooling).
 template <gemm_fn G>
-kerno_backend make_cpu(const char* name) {
+kerno_backend make_cpu(const char* name, bool avx2) {
   kerno_backend b{};
   b.name = name;
   b.gemm = G;
@@ -112,7 +113,7 @@ kerno_backend make_cpu(const char* name) {
   b.rng_fill = cpu_rng_fill;
   b.max_pool2d_forward = cpu_max_pool2d_forward;
   b.max_pool2d_backward = cpu_max_pool2d_backward;
-  b.max_pool2d_relu_backward = cpu_max_pool2d_relu_backward;
+  b.max_pool2d_relu_backward = avx2 ? avx2_max_pool2d_relu_backward : cpu_max_pool2d_relu_backward;
   b.avg_pool2d_forward = cpu_avg_pool2d_forward;
   b.avg_pool2d_backward = cpu_avg_pool2d_backward;
   b.global_avg_pool_forward = cpu_global_avg_pool_forward;
@@ -139,9 +140,9 @@ kerno_backend make_cpu(const char* name) {
 }
 
 const kerno_backend kReference = make_reference();
-const kerno_backend kPortable = make_cpu<gemm_portable>("cpu-portable");
-const kerno_backend kAvx2 = make_cpu<gemm_avx2>("cpu-avx2");
-const kerno_backend kAvx512 = make_cpu<gemm_avx512>("cpu-avx512");
+const kerno_backend kPortable = make_cpu<gemm_portable>("cpu-portable", false);
+const kerno_backend kAvx2 = make_cpu<gemm_avx2>("cpu-avx2", true);
+const kerno_backend kAvx512 = make_cpu<gemm_avx512>("cpu-avx512", true);
 
 enum Level { kLevelPortable = 0, kLevelAvx2 = 1, kLevelAvx512 = 2 };
 

@@ -38,12 +38,12 @@ kerno_conv2d_params pool_params(int64_t B, const Geometry& g) {
 size_t in_size(const kerno_conv2d_params& p) { return static_cast<size_t>(p.B * p.H * p.W * p.C); }
 size_t out_size(const kerno_conv2d_params& p) { return static_cast<size_t>(p.B * p.OH * p.OW * p.C); }
 
-// A ReLU's output: a third exact zeros, ties between neighbours, a few NaNs (a NaN pre-activation
-// stays NaN through the kernels' ReLU).
-std::vector<float> relu_output(size_t n, uint32_t seed) {
+// A ReLU's output (C channels a pixel): a third exact zeros, ties with the next pixel (a window's
+// next tap), a few NaNs (a NaN pre-activation stays NaN through the kernels' ReLU).
+std::vector<float> relu_output(size_t n, size_t C, uint32_t seed) {
   std::vector<float> y = kt::random_vector(n, seed, -0.5f, 1.f);
   for (size_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? 0.f : y[i];
-  for (size_t i = 5; i + 1 < n; i += 13) y[i] = y[i + 1];
+  for (size_t i = 5; i + C < n; i += 7) y[i] = y[i + C];
   for (size_t i = 17; i < n; i += 41) y[i] = std::numeric_limits<float>::quiet_NaN();
   return y;
 }
@@ -75,16 +75,17 @@ std::vector<float> unfused(const kerno_backend* ref, const kerno_conv2d_params& 
 
 KERNO_TEST(max_pool2d_relu_backward_is_the_two_unfused_passes_bit_for_bit) {
   // Disjoint windows covering the input exactly, leaving a last row and column, with gaps
-  // (stride > window), 'same' padding; overlapping windows; C = 9 (two 4-lane blocks and a tail),
-  // 1 and 64 (the reference CNN's second pooling, whose 11×11 input leaves an edge).
+  // (stride > window), 'same' padding; overlapping windows; C = 9 (an 8-lane AVX2 block or two
+  // 4-lane SSE2 blocks, and a tail), 13 (8 + 4 + 1: every block width on the AVX2 levels), 1 and
+  // 64 (the reference CNN's second pooling, whose 11×11 input leaves an edge).
   const Geometry gs[] = {{8, 6, 9, 2, 2, 2, 2, false}, {7, 5, 9, 2, 2, 2, 2, false}, {9, 8, 9, 2, 2, 3, 3, false},
                          {7, 5, 9, 3, 2, 3, 2, true},  {6, 6, 9, 3, 3, 1, 1, false}, {7, 7, 9, 3, 3, 2, 2, true},
-                         {5, 4, 1, 2, 2, 2, 2, false}, {11, 11, 64, 2, 2, 2, 2, false}};
+                         {5, 4, 1, 2, 2, 2, 2, false}, {11, 11, 64, 2, 2, 2, 2, false}, {6, 7, 13, 2, 2, 2, 2, false}};
   const kerno_backend* ref = kt::backends().front();
   uint32_t seed = 300;
   for (const Geometry& g : gs) {
     kerno_conv2d_params p = pool_params(3, g);
-    std::vector<float> y = relu_output(in_size(p), ++seed), d = pooled_gradient(out_size(p), ++seed);
+    std::vector<float> y = relu_output(in_size(p), static_cast<size_t>(g.C), ++seed), d = pooled_gradient(out_size(p), ++seed);
     std::vector<float> want = unfused(ref, p, d, y);
     for (const kerno_backend* be : kt::backends()) {
       if (!be->max_pool2d_relu_backward) continue;
