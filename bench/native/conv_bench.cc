@@ -203,7 +203,7 @@ void run_training_step(const kerno_backend* be, int64_t B, int reps, double peak
 }
 
 // The reference CNN's inference up to the flatten: Conv2D 32 3×3 + ReLU, MaxPool 2, Conv2D 64
-// 3×3 + ReLU, MaxPool 2; conv2 on both of its forward paths.
+// 3×3 + ReLU, MaxPool 2; conv2 on each of its forward paths.
 void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double peak) {
   kerno_conv2d_params c1 = params(kShapes[0], B), c2 = params(kShapes[1], B);
   c1.act = c2.act = {KERNO_ACT_RELU, 0.f};
@@ -229,6 +229,7 @@ void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double pe
       {"conv2 + relu (chosen path)", f2, [&] { return be->conv2d_forward(y2.data(), z1.data(), k2.data(), b2.data(), &c2); }},
       {"conv2 + relu, im2col + GEMM", f2, conv2_on(kerno::kConv2dPathGemm)},
       {"conv2 + relu, direct", f2, conv2_on(kerno::kConv2dPathDirect)},
+      {"conv2 + relu, Winograd F(2x2,3x3)", f2, conv2_on(kerno::kConv2dPathWinograd)},
       {"maxpool 11x11x64 -> 5x5", 0, [&] { return be->max_pool2d_forward(z2.data(), y2.data(), &p2); }},
       // training: the pools' backward (gradients accumulate into the conv outputs' buffers)
       {"maxpool 26x26x32 -> 13x13 backward", 0, [&] { return be->max_pool2d_backward(y1.data(), z1.data(), y1.data(), &p1); }},
@@ -237,8 +238,9 @@ void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double pe
   run_turns(ops, reps, peak, B);
 }
 
-// conv2d forward (bias + ReLU) and backward-data on im2col + GEMM against the direct kernels,
-// over shapes around the rules conv2d.cc uses to choose between them (--paths).
+// conv2d forward (bias + ReLU) and backward-data on im2col + GEMM against the direct kernels and
+// Winograd (3×3; where a shape does not fit it, the forced path falls back to im2col + GEMM), over
+// shapes around the rules conv2d.cc uses to choose between them (--paths).
 void run_paths(const kerno_backend* be, int reps, double peak) {
   struct P {
     int64_t B, H, C, K, k;
@@ -277,8 +279,10 @@ void run_paths(const kerno_backend* be, int reps, double peak) {
     };
     std::vector<Op> ops = {{gemm, flops, on(kerno::kConv2dPathGemm)},
                            {direct, flops, on(kerno::kConv2dPathDirect)},
+                           {"  Winograd F(2x2,3x3) (3x3 only)", flops, on(kerno::kConv2dPathWinograd)},
                            {"  backward-data, gemm + col2im", flops, back_on(kerno::kConv2dPathGemm)},
-                           {"  backward-data, direct (flipped kernel)", flops, back_on(kerno::kConv2dPathDirect)}};
+                           {"  backward-data, direct (flipped kernel)", flops, back_on(kerno::kConv2dPathDirect)},
+                           {"  backward-data, Winograd (3x3 only)", flops, back_on(kerno::kConv2dPathWinograd)}};
     run_turns(ops, reps, peak, q.B);
   }
 }

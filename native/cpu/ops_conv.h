@@ -36,9 +36,9 @@ kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbi
 // force many tiles, including tiles that split an image; 0 restores the default.
 void conv2d_set_scratch_budget(size_t floats);
 // The path of forward and backward-data for rows D ≥ 32 (not 1×1) on AVX2 backends: the built-in
-// choice (auto), or forced to im2col + GEMM or to the direct kernels where they apply, so tests
-// and benchmarks reach both.
-constexpr int kConv2dPathAuto = 0, kConv2dPathGemm = 1, kConv2dPathDirect = 2;
+// choice (auto), or forced to im2col + GEMM, to the direct kernels or to Winograd's F(2×2, 3×3)
+// where they apply, so tests and benchmarks reach each.
+constexpr int kConv2dPathAuto = 0, kConv2dPathGemm = 1, kConv2dPathDirect = 2, kConv2dPathWinograd = 3;
 void conv2d_set_path(int path);
 // Floats of im2col scratch the fast im2col + GEMM kernels use for p at the current thread count,
 // all threads together (0 for the direct 1×1 GEMM path); reported by the benchmark.

@@ -230,10 +230,11 @@ KERNO_TEST(conv2d_edge_shapes) {
     }
 }
 
-// Rows of D ≥ 32 have two paths on AVX2 backends for forward and, at stride 1 with C % 8 == 0,
-// for backward-data (im2col + GEMM, and the direct kernel run forward or on the flipped kernel;
-// conv2d.cc picks by row length): each forced in turn over shapes that reach the direct kernel's
-// border handling (padding, strides, dilation), 16- and 8-channel blocks and partial pixel groups.
+// Rows of D ≥ 32 have several paths on AVX2 backends for forward and, at stride 1 with C % 8 == 0,
+// for backward-data (im2col + GEMM, the direct kernel run forward or on the flipped kernel, and
+// for 3×3 Winograd's F(2×2, 3×3); conv2d.cc picks by shape): each forced in turn over shapes that
+// reach the direct kernel's border handling (padding, strides, dilation), 16- and 8-channel
+// blocks, partial pixel groups and Winograd's partial tiles and blocks.
 KERNO_TEST(conv2d_forward_paths) {
   const Case cases[] = {
       {2, 13, 13, 32, 64, 3, 3, 1, 1, 1, 1, false},  // the reference CNN's second conv
@@ -249,8 +250,16 @@ KERNO_TEST(conv2d_forward_paths) {
       {1, 6, 5, 24, 8, 3, 3, 1, 1, 2, 2, false},
       {2, 5, 6, 40, 24, 3, 3, 1, 1, 1, 1, false},
       {1, 2, 3, 16, 8, 3, 3, 1, 1, 1, 1, true},
+      // Winograd F(2×2, 3×3), forward (C % 8, K % 16) and backward-data (K % 8, C % 16): odd
+      // outputs (half tiles), 'same' and 'valid', tile counts around the 12-tile blocks, one
+      // output row, 24 and 48 channels
+      {3, 8, 7, 16, 16, 3, 3, 1, 1, 1, 1, true},
+      {1, 5, 9, 24, 32, 3, 3, 1, 1, 1, 1, false},
+      {2, 4, 30, 32, 48, 3, 3, 1, 1, 1, 1, false},
+      {5, 6, 6, 48, 16, 3, 3, 1, 1, 1, 1, true},
+      {1, 3, 3, 16, 32, 3, 3, 1, 1, 1, 1, true},
   };
-  for (int path : {kerno::kConv2dPathGemm, kerno::kConv2dPathDirect}) {
+  for (int path : {kerno::kConv2dPathGemm, kerno::kConv2dPathDirect, kerno::kConv2dPathWinograd}) {
     kerno::conv2d_set_path(path);
     uint32_t seed = 1500;
     for (const Case& c : cases) run_case(c, seed++, false);
