@@ -238,7 +238,8 @@ void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double pe
   run_turns(ops, reps, peak, B);
 }
 
-// conv2d forward (bias + ReLU) and backward-data on im2col + GEMM against the direct kernels and
+// conv2d forward (bias + ReLU), backward-data and backward-filter on im2col + GEMM against the
+// direct kernels and
 // Winograd (3×3; where a shape does not fit it, the forced path falls back to im2col + GEMM), over
 // shapes around the rules conv2d.cc uses to choose between them (--paths).
 void run_paths(const kerno_backend* be, int reps, double peak) {
@@ -268,11 +269,19 @@ void run_paths(const kerno_backend* be, int reps, double peak) {
                   (long long)q.K, (long long)q.k, (long long)q.k);
     std::snprintf(direct, sizeof direct, "%lldx%lldx%lld->%lld %lldx%lld direct", (long long)q.H, (long long)q.H,
                   (long long)q.C, (long long)q.K, (long long)q.k, (long long)q.k);
-    std::vector<float> dy(y.size(), 0.01f), dx(x.size());
+    std::vector<float> dy(y.size(), 0.01f), dx(x.size()), dw(w.size());
     auto back_on = [&](int path) {
       return [&, path] {
         kerno::conv2d_set_path(path);
         kerno_status st = be->conv2d_backward_data(dx.data(), dy.data(), w.data(), &p);
+        kerno::conv2d_set_path(kerno::kConv2dPathAuto);
+        return st;
+      };
+    };
+    auto filter_on = [&](int path) {
+      return [&, path] {
+        kerno::conv2d_set_path(path);
+        kerno_status st = be->conv2d_backward_filter(dw.data(), nullptr, dy.data(), x.data(), &p);
         kerno::conv2d_set_path(kerno::kConv2dPathAuto);
         return st;
       };
@@ -282,7 +291,9 @@ void run_paths(const kerno_backend* be, int reps, double peak) {
                            {"  Winograd F(2x2,3x3) (3x3 only)", flops, on(kerno::kConv2dPathWinograd)},
                            {"  backward-data, gemm + col2im", flops, back_on(kerno::kConv2dPathGemm)},
                            {"  backward-data, direct (flipped kernel)", flops, back_on(kerno::kConv2dPathDirect)},
-                           {"  backward-data, Winograd (3x3 only)", flops, back_on(kerno::kConv2dPathWinograd)}};
+                           {"  backward-data, Winograd (3x3 only)", flops, back_on(kerno::kConv2dPathWinograd)},
+                           {"  backward-filter, im2col + GEMM", flops, filter_on(kerno::kConv2dPathGemm)},
+                           {"  backward-filter, Winograd (3x3 only)", flops, filter_on(kerno::kConv2dPathWinograd)}};
     run_turns(ops, reps, peak, q.B);
   }
 }

@@ -340,6 +340,14 @@ bool winograd(gemm_fn gemm, bool forward, const kerno_conv2d_params* p) {
   return path == kConv2dPathAuto || path == kConv2dPathWinograd;
 }
 
+// Backward-filter by Winograd's F(3×3, 2×2) where the forward's conditions hold; forcing the GEMM
+// or the direct path keeps it out.
+bool winograd_filter(gemm_fn gemm, const kerno_conv2d_params* p) {
+  if (!wide_simd(gemm) || !conv2d_winograd_backward_filter_fits(p)) return false;
+  const int path = g_path.load(std::memory_order_relaxed);
+  return path == kConv2dPathAuto || path == kConv2dPathWinograd;
+}
+
 void direct_forward(gemm_fn gemm, const DirectJob& j, const kerno_activation_params& act) {
   bool wide = wide_simd(gemm);
   parallel_for(j.g->P, std::max<int64_t>(1, 4096 / j.g->K), [&](int64_t m0, int64_t m1) {
@@ -499,6 +507,7 @@ kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbi
   if (g.D < kDirectMaxD && !g.pointwise())
     return direct_filter(gemm, dkernel, dbias, DirectJob{&g, nullptr, nullptr, inp, nullptr, nullptr, dout});
   if (dbias) sum_columns(dbias, dout, g.P, g.K);
+  if (winograd_filter(gemm, p)) return conv2d_winograd_backward_filter(dkernel, dout, inp, p);
   if (g.pointwise()) {  // dkernel (C,K) += inpᵀ · dout, inp stored (P,C)
     kerno_gemm_params gp{1, 0, g.C, g.K, g.P, g.C, g.K, g.K, 1.f, 1.f};
     return gemm(dkernel, inp, dout, &gp);

@@ -7,7 +7,8 @@
 
 namespace kerno {
 
-// thread_scratch slots: each thread's transformed tiles, and the caller's transformed kernel.
+// thread_scratch slots: each thread's transformed tiles, and the caller's transformed kernel (or
+// backward-filter's partial sums).
 constexpr int kWinogradSlot = 0, kWinogradKernelSlot = 1;
 
 // Whether the forward takes p: 3×3, stride 1, no dilation, C % 8 == 0, K % 16 == 0, both ≥ 16,
@@ -16,9 +17,16 @@ bool conv2d_winograd_forward_fits(const kerno_conv2d_params* p);
 // Whether backward-data takes p: as the forward with the channel roles swapped (K % 8, C % 16).
 bool conv2d_winograd_backward_data_fits(const kerno_conv2d_params* p);
 
+// Whether backward-filter takes p: the forward's shape conditions.
+bool conv2d_winograd_backward_filter_fits(const kerno_conv2d_params* p);
+
 // out (B,OH,OW,K) = act(conv + bias); writes out. bias may be NULL.
 kerno_status conv2d_winograd_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                      const kerno_conv2d_params* p);
+// dkernel (3,3,C,K) += the kernel gradient of dout (B,OH,OW,K) given inp (B,H,W,C); the bias
+// gradient is the caller's.
+kerno_status conv2d_winograd_backward_filter(float* dkernel, const float* dout, const float* inp,
+                                             const kerno_conv2d_params* p);
 // dinp (B,H,W,C) += the input gradient of dout (B,OH,OW,K).
 kerno_status conv2d_winograd_backward_data(float* dinp, const float* dout, const float* kernel,
                                            const kerno_conv2d_params* p);
