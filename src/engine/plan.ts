@@ -5,7 +5,7 @@
  * batch allocates nothing. Plans are cached per batch size (the full batch and the last partial
  * batch of an epoch, validation batches...).
  *
- * Layout: x | y | w | loss | out_0..out_{n-1} | ws_0..ws_{n-1} | dout_0..dout_{n-1}. The output
+ * Layout: x | y | w | out_0..out_{n-2} | loss | out_{n-1} | ws_0..ws_{n-1} | dout_0..dout_{n-1}. The output
  * gradients are contiguous so that the engine zeroes every accumulated input gradient with one
  * fill (dinp of layer i is dout of layer i-1; the last dout is written by the loss kernel), less
  * those a fused backward writes whole (src/engine/step.ts).
@@ -103,6 +103,8 @@ export class Plan {
   readonly ios: readonly LayerGradIO[];
   /** Model outputs (batch, classes): the last layer's out. */
   readonly output: Float32Array;
+  /** One view from `loss` to the end of `output` (adjacent in the layout): one device download. */
+  readonly lossAndOutput: Float32Array;
   /** What the loss kernel reads: the last pre-activation when fused, else the output. */
   readonly lossInput: Float32Array;
   /** ∂loss/∂lossInput, written by the loss kernel: the last layer's dout. */
@@ -136,8 +138,12 @@ export class Plan {
       total += aligned(len);
       return [at, len];
     };
-    const xr = take(batch * spec.inputSize), yr = take(batch * spec.targetSize), wr = take(batch), lr = take(batch);
-    const outR = outSizes.map(take);
+    const xr = take(batch * spec.inputSize), yr = take(batch * spec.targetSize), wr = take(batch);
+    // The per-sample losses sit right before the model's outputs, so that a device step brings
+    // both down in one copy (lossAndOutput).
+    const outR = outSizes.slice(0, n - 1).map(take);
+    const lr = take(batch);
+    outR.push(take(outSizes[n - 1]));
     const wsR = wsSizes.map(take);
     const doutStart = total;
     const doutR = outSizes.map(take);
@@ -162,6 +168,7 @@ export class Plan {
     this.ios = ios;
     const last = ios[n - 1];
     this.output = last.out;
+    this.lossAndOutput = this.arena.subarray(lr[0], outR[n - 1][0] + outR[n - 1][1]);
     this.lossGrad = last.dout;
     this.accumulated = this.arena.subarray(doutStart, n > 1 ? doutR[n - 1][0] : doutStart);
     if (spec.fused) {

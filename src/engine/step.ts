@@ -161,7 +161,9 @@ export class StepRunner {
     const B = plan.batch, L = this.loss;
     try {
       this.addon.lossForward(this.backend, plan.loss, plan.lossInput, plan.y, B, L.classes, L.kind, L.labelSmoothing, L.delta);
-      plan.memory.download(plan.loss); // device: the per-sample losses come down
+      // device: the per-sample losses come down, with the outputs when metrics read them (#track):
+      // one copy, one wait for the device; backward then runs while the host goes on.
+      plan.memory.download(this.metrics.length > 0 ? plan.lossAndOutput : plan.loss);
     } catch (e) {
       rethrowNative(e);
     }
@@ -178,7 +180,7 @@ export class StepRunner {
     this.lossSum += loss * plan.batch;
     this.lossCount += plan.batch;
     const m = this.metrics;
-    if (m.length > 0) plan.memory.download(plan.output); // device: metrics read the outputs on the host
+    // (on a device the outputs came down with the losses, in #batchLoss)
     for (let i = 0; i < m.length; i++) m[i].update(plan.metricBatch);
   }
 
