@@ -252,7 +252,7 @@ kerno_status run(const Job& j) {
 // (tiles, K), E the transformed dout tiles; Gᵀ · Gᵀ of S gives the (3,3,C,K) gradient.
 
 constexpr int64_t kFilterTiles = 32;  // tiles per block: V and E (16·32·(C + K) floats) in L2
-constexpr int64_t kFilterParts = 8;   // partial sums S, each 16·C·K floats
+constexpr int64_t kFilterParts = 4;   // partial sums S, each 16·C·K floats (4 MiB at C·K = 16384)
 
 // E[ξ] row `row` (K) = A dy Aᵀ for the 2×2 dout tile at (b, oh0, ow0) (zeros past OH, OW).
 KERNO_AVX2 void dout_tile(float* E, int64_t lde, int64_t row, const float* dy, int64_t OH, int64_t OW, int64_t K,
