@@ -34,8 +34,8 @@ export interface NativeConvAddon extends NativeAddon {
     ...geometry: ConvGeometryArgs): void;
   maxPool2dForward(backend: number, out: F32, inp: F32, ...geometry: PoolGeometryArgs): void;
   maxPool2dBackward(backend: number, dinp: F32, dout: F32, inp: F32, ...geometry: PoolGeometryArgs): void;
-  /** Writes dpre: max-pool backward and the backward of the ReLU that produced `inp`, one pass. */
-  maxPool2dReluBackward(backend: number, dpre: F32, dout: F32, inp: F32, ...geometry: PoolGeometryArgs): void;
+  /** Writes dinp, the gradient at the input of the ReLU that produced `inp`: max-pool backward and that ReLU's backward in one pass. */
+  maxPool2dReluBackward(backend: number, dinp: F32, dout: F32, inp: F32, ...geometry: PoolGeometryArgs): void;
   avgPool2dForward(backend: number, out: F32, inp: F32, ...geometry: PoolGeometryArgs): void;
   avgPool2dBackward(backend: number, dinp: F32, dout: F32, ...geometry: PoolGeometryArgs): void;
   globalAvgPoolForward(backend: number, out: F32, inp: F32, B: number, S: number, C: number): void;

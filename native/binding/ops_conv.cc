@@ -181,27 +181,18 @@ Napi::Value MaxPool2dForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPool2dBackward(backend, dinp, dout, inp, ...pool geometry)
-Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+// maxPool2dBackward and maxPool2dReluBackward(backend, dinp, dout, inp, ...pool geometry): the
+// same arguments for two table entries (the second writes the gradient at the ReLU's input).
+using MaxPoolBackward = kerno_status (*)(float*, const float*, const float*, const kerno_conv2d_params*);
+template <MaxPoolBackward kerno_backend::*Op>
+Napi::Value MaxPool2dBackwardOf(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
   kerno_conv2d_params p = pool_params(a, 4);
   float* dinp = a.floats(1, "dinp", in_len(p));
   const float* dout = a.floats(2, "dout", out_len(p, p.C));
   const float* inp = a.floats(3, "inp", in_len(p));
-  check_status(a.env(), a.op(), require_op(a, be, be.max_pool2d_backward)(dinp, dout, inp, &p));
-  return info.Env().Undefined();
-}
-
-// maxPool2dReluBackward(backend, dpre, dout, inp, ...pool geometry)
-Napi::Value MaxPool2dReluBackward(const Napi::CallbackInfo& info) {
-  Args a(info);
-  const kerno_backend& be = a.backend(0);
-  kerno_conv2d_params p = pool_params(a, 4);
-  float* dpre = a.floats(1, "dpre", in_len(p));
-  const float* dout = a.floats(2, "dout", out_len(p, p.C));
-  const float* inp = a.floats(3, "inp", in_len(p));
-  check_status(a.env(), a.op(), require_op(a, be, be.max_pool2d_relu_backward)(dpre, dout, inp, &p));
+  check_status(a.env(), a.op(), require_op(a, be, be.*Op)(dinp, dout, inp, &p));
   return info.Env().Undefined();
 }
 
@@ -416,8 +407,8 @@ void register_conv_ops(Napi::Env env, Napi::Object exports) {
   Export<DepthwiseConv2dForward>(env, exports, "depthwiseConv2dForward");
   Export<DepthwiseConv2dBackward>(env, exports, "depthwiseConv2dBackward");
   Export<MaxPool2dForward>(env, exports, "maxPool2dForward");
-  Export<MaxPool2dBackward>(env, exports, "maxPool2dBackward");
-  Export<MaxPool2dReluBackward>(env, exports, "maxPool2dReluBackward");
+  Export<MaxPool2dBackwardOf<&kerno_backend::max_pool2d_backward>>(env, exports, "maxPool2dBackward");
+  Export<MaxPool2dBackwardOf<&kerno_backend::max_pool2d_relu_backward>>(env, exports, "maxPool2dReluBackward");
   Export<AvgPool2dForward>(env, exports, "avgPool2dForward");
   Export<AvgPool2dBackward>(env, exports, "avgPool2dBackward");
   Export<GlobalPoolForward<&kerno_backend::global_avg_pool_forward>>(env, exports, "globalAvgPoolForward");

@@ -140,25 +140,31 @@ KERNO_AVX2 void input_tile(float* V, int64_t ldv, int64_t row, const Job& j, int
   }
 }
 
-// M (6, Cout) [16 columns] = V (6, Cin) · U (Cin, Cout) [16 columns]; rows of V are Cin apart,
-// of M and U Cout apart.
-KERNO_AVX2 inline void product_block(float* M, const float* V, const float* U, int64_t Cin, int64_t Cout) {
-  __m256 acc[kMr][2];
+// The products' register block: out (R, 16) [+]= Σ_k a[r·ar + k·ak] · b (k, 16), k < n, the
+// rows of out and b `ldo` and `ldb` floats apart. The forward reduces over input channels
+// (a = V rows), backward-filter over tiles (a = V columns), which it adds onto its partial sums.
+template <int R, bool kAccumulate>
+KERNO_AVX2 inline void fma_block(float* out, int64_t ldo, const float* a, int64_t ar, int64_t ak, const float* b,
+                                 int64_t ldb, int64_t n) {
+  __m256 acc[R][2];
 #pragma GCC unroll 6
-  for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  for (int64_t c = 0; c < Cin; ++c) {
-    const __m256 u0 = _mm256_loadu_ps(U + c * Cout), u1 = _mm256_loadu_ps(U + c * Cout + 8);
+  for (int r = 0; r < R; ++r) {
+    acc[r][0] = kAccumulate ? _mm256_loadu_ps(out + r * ldo) : _mm256_setzero_ps();
+    acc[r][1] = kAccumulate ? _mm256_loadu_ps(out + r * ldo + 8) : _mm256_setzero_ps();
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(b + k * ldb), b1 = _mm256_loadu_ps(b + k * ldb + 8);
 #pragma GCC unroll 6
-    for (int r = 0; r < kMr; ++r) {
-      const __m256 v = _mm256_broadcast_ss(V + r * Cin + c);
-      acc[r][0] = _mm256_fmadd_ps(v, u0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(v, u1, acc[r][1]);
+    for (int r = 0; r < R; ++r) {
+      const __m256 v = _mm256_broadcast_ss(a + r * ar + k * ak);
+      acc[r][0] = _mm256_fmadd_ps(v, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(v, b1, acc[r][1]);
     }
   }
 #pragma GCC unroll 6
-  for (int r = 0; r < kMr; ++r) {
-    _mm256_storeu_ps(M + r * Cout, acc[r][0]);
-    _mm256_storeu_ps(M + r * Cout + 8, acc[r][1]);
+  for (int r = 0; r < R; ++r) {
+    _mm256_storeu_ps(out + r * ldo, acc[r][0]);
+    _mm256_storeu_ps(out + r * ldo + 8, acc[r][1]);
   }
 }
 
@@ -219,30 +225,38 @@ KERNO_AVX2 void run_block(const Job& j, int64_t t0, int64_t n, float* s) {
   for (int xi = 0; xi < 16; ++xi)
     for (int64_t r0 = 0; r0 < rows; r0 += kMr)
       for (int64_t k = 0; k < j.Cout; k += kNr)
-        product_block(M + xi * ld_m + r0 * j.Cout + k, V + xi * ld_v + r0 * j.Cin, j.U + xi * j.Cin * j.Cout + k,
-                      j.Cin, j.Cout);
+        // M[ξ] (6 tiles, 16 filters) = V[ξ] (6 tiles, Cin) · U[ξ] (Cin, 16 filters)
+        fma_block<kMr, false>(M + xi * ld_m + r0 * j.Cout + k, j.Cout, V + xi * ld_v + r0 * j.Cin, j.Cin, 1,
+                              j.U + xi * j.Cin * j.Cout + k, j.Cout, j.Cin);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = t0 + i, b = t / per_image, r = t % per_image;
     output_tile(M, ld_m, i, j, b, 2 * (r / j.TW), 2 * (r % j.TW));
   }
 }
 
-kerno_status run(const Job& j) {
-  const int64_t tiles = j.B * j.TH * j.TW, blocks = (tiles + kTilesPerBlock - 1) / kTilesPerBlock;
-  const size_t scratch = static_cast<size_t>(16 * (kTilesPerBlock * (j.Cin + j.Cout) + 2 * kPad));
+// Runs body(i, s) for i in [0, n) over the pool, s being the running thread's `floats` of
+// scratch (its transformed tiles); out of memory when a thread cannot get them.
+template <class F>
+kerno_status parallel_with_scratch(int64_t n, size_t floats, F&& body) {
   std::atomic<bool> failed{false};
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    float* s = thread_scratch(kWinogradSlot, scratch);
+  parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
+    float* s = thread_scratch(kWinogradSlot, floats);
     if (!s) {
       failed.store(true, std::memory_order_relaxed);
       return;
     }
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t t0 = blk * kTilesPerBlock;
-      run_block(j, t0, std::min(kTilesPerBlock, tiles - t0), s);
-    }
+    for (int64_t i = i0; i < i1; ++i) body(i, s);
   });
   return failed.load() ? KERNO_ERR_OUT_OF_MEMORY : KERNO_OK;
+}
+
+kerno_status run(const Job& j) {
+  const int64_t tiles = j.B * j.TH * j.TW, blocks = (tiles + kTilesPerBlock - 1) / kTilesPerBlock;
+  const size_t scratch = static_cast<size_t>(16 * (kTilesPerBlock * (j.Cin + j.Cout) + 2 * kPad));
+  return parallel_with_scratch(blocks, scratch, [&](int64_t blk, float* s) {
+    const int64_t t0 = blk * kTilesPerBlock;
+    run_block(j, t0, std::min(kTilesPerBlock, tiles - t0), s);
+  });
 }
 
 // ---- backward-filter: F(3×3, 2×2), the same trilinear form read for the kernel -------------
@@ -280,25 +294,6 @@ KERNO_AVX2 void dout_tile(float* E, int64_t lde, int64_t row, const float* dy, i
   }
 }
 
-// S (R, K) [16 columns] += Σ over n tiles of V[t] (C) [R rows from c] ⊗ E[t] (K) [16 columns].
-template <int R>
-KERNO_AVX2 inline void filter_block(float* S, const float* V, const float* E, int64_t n, int64_t C, int64_t K) {
-  __m256 acc[R][2];
-#pragma GCC unroll 6
-  for (int r = 0; r < R; ++r) acc[r][0] = _mm256_loadu_ps(S + r * K), acc[r][1] = _mm256_loadu_ps(S + r * K + 8);
-  for (int64_t t = 0; t < n; ++t) {
-    const __m256 e0 = _mm256_loadu_ps(E + t * K), e1 = _mm256_loadu_ps(E + t * K + 8);
-#pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) {
-      const __m256 v = _mm256_broadcast_ss(V + t * C + r);
-      acc[r][0] = _mm256_fmadd_ps(v, e0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(v, e1, acc[r][1]);
-    }
-  }
-#pragma GCC unroll 6
-  for (int r = 0; r < R; ++r) _mm256_storeu_ps(S + r * K, acc[r][0]), _mm256_storeu_ps(S + r * K + 8, acc[r][1]);
-}
-
 // One block of tiles into the partial S (16, C, K); s holds V then E.
 KERNO_AVX2 void filter_run_block(float* S, const Job& j, const float* dy, int64_t t0, int64_t n, float* s) {
   // Unpadded, the reference conv's slices are 4 and 8 KB (kPad): 1.7 against 1.1 ms.
@@ -317,10 +312,11 @@ KERNO_AVX2 void filter_run_block(float* S, const Job& j, const float* dy, int64_
         float* out = S + (xi * C + c) * K + k;
         const float* v = V + xi * ld_v + c;
         const float* e = E + xi * ld_e + k;
+        // S[ξ] (R channels, 16 filters) += V[ξ]ᵀ (R channels, n tiles) · E[ξ] (n tiles, 16 filters)
         switch (std::min<int64_t>(kMr, C - c)) {  // C % 8 == 0: 6, then 2 or 4 at the end
-          case 6: filter_block<6>(out, v, e, n, C, K); break;
-          case 4: filter_block<4>(out, v, e, n, C, K); break;
-          default: filter_block<2>(out, v, e, n, C, K); break;
+          case 6: fma_block<6, true>(out, K, v, 1, C, e, K, n); break;
+          case 4: fma_block<4, true>(out, K, v, 1, C, e, K, n); break;
+          default: fma_block<2, true>(out, K, v, 1, C, e, K, n); break;
         }
       }
 }
@@ -416,20 +412,13 @@ kerno_status conv2d_winograd_backward_filter(float* dkernel, const float* dout, 
   if (!S) return KERNO_ERR_OUT_OF_MEMORY;
   std::fill(S, S + slice * parts, 0.f);
   const size_t scratch = static_cast<size_t>(16 * (kFilterTiles * (p->C + p->K) + 2 * kPad));
-  std::atomic<bool> failed{false};
-  parallel_for(parts, 1, [&](int64_t q0, int64_t q1) {
-    float* s = thread_scratch(kWinogradSlot, scratch);
-    if (!s) {
-      failed.store(true, std::memory_order_relaxed);
-      return;
+  kerno_status st = parallel_with_scratch(parts, scratch, [&](int64_t q, float* s) {
+    for (int64_t blk = blocks * q / parts; blk < blocks * (q + 1) / parts; ++blk) {
+      const int64_t t0 = blk * kFilterTiles;
+      filter_run_block(S + q * slice, j, dout, t0, std::min(kFilterTiles, tiles - t0), s);
     }
-    for (int64_t q = q0; q < q1; ++q)
-      for (int64_t blk = blocks * q / parts; blk < blocks * (q + 1) / parts; ++blk) {
-        const int64_t t0 = blk * kFilterTiles;
-        filter_run_block(S + q * slice, j, dout, t0, std::min(kFilterTiles, tiles - t0), s);
-      }
   });
-  if (failed.load()) return KERNO_ERR_OUT_OF_MEMORY;
+  if (st != KERNO_OK) return st;
   parallel_for(p->C, 4, [&](int64_t c0, int64_t c1) { filter_output_rows(dkernel, S, parts, p->C, p->K, c0, c1); });
   return KERNO_OK;
 }

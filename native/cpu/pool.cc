@@ -36,6 +36,10 @@ using checks::pool_check;
 using checks::pool_check_global;
 using checks::pool_empty;
 using pool_detail::disjoint;
+using pool_detail::for_row_windows;
+#if defined(__SSE2__)
+using pool_detail::first_max4;
+#endif
 using pool_detail::kMaxTaps;
 using pool_detail::Span;
 using pool_detail::span;
@@ -214,14 +218,8 @@ inline void max_back_window(float* const* dat, const float* const* at, int n, co
   int64_t c = 0;
 #if defined(__SSE2__)
   for (; c + 4 <= C; c += 4) {
-    __m128 best = _mm_loadu_ps(at[0] + c);
-    __m128i win = _mm_setzero_si128();
-    for (int t = 1; t < n; ++t) {
-      const __m128 x = _mm_loadu_ps(at[t] + c);
-      const __m128i take = _mm_castps_si128(_mm_cmpgt_ps(x, best));
-      best = _mm_max_ps(x, best);
-      win = _mm_or_si128(_mm_and_si128(take, _mm_set1_epi32(t)), _mm_andnot_si128(take, win));
-    }
+    __m128 best;
+    const __m128i win = first_max4(at, n, c, &best);
     const __m128 g = _mm_loadu_ps(d + c);
     for (int t = 0; t < n; ++t) {
       const __m128 sel = _mm_castsi128_ps(_mm_cmpeq_epi32(win, _mm_set1_epi32(t)));
@@ -271,22 +269,15 @@ void pool_row(float* out, const float* inp, const kerno_conv2d_params& p, int64_
 template <bool kMax>
 void back_row(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params& p, int64_t b, int64_t oh) {
   const int64_t C = p.C;
-  const Span sh = span(oh, p.stride_h, p.pad_top, p.KH, p.H);
-  const float* at[kMaxTaps];
-  float* dat[kMaxTaps];
-  for (int64_t ow = 0; ow < p.OW; ++ow) {
-    const Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
-    const float* d = dout + ((b * p.OH + oh) * p.OW + ow) * C;
-    const int n = window_taps(dat, dinp, p, b, sh, sw);
-    if (kMax) {
-      window_taps(at, inp, p, b, sh, sw);
-      max_back_window(dat, at, n, d, C);
-      continue;
-    }
-    const float cnt = taps(sh, sw);
-    for (int t = 0; t < n; ++t)
-      for (int64_t c = 0; c < C; ++c) dat[t][c] += d[c] / cnt;
-  }
+  for_row_windows(dinp, kMax ? inp : nullptr, dout, p, b, oh,
+                  [&](float* const* dat, const float* const* at, int n, const float* d, float cnt) {
+                    if (kMax) {
+                      max_back_window(dat, at, n, d, C);
+                      return;
+                    }
+                    for (int t = 0; t < n; ++t)
+                      for (int64_t c = 0; c < C; ++c) dat[t][c] += d[c] / cnt;
+                  });
 }
 
 template <bool kMax>

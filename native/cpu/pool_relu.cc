@@ -30,10 +30,8 @@ namespace kerno {
 using checks::pool_check;
 using checks::pool_empty;
 using pool_detail::disjoint;
-using pool_detail::kMaxTaps;
 using pool_detail::Span;
 using pool_detail::span;
-using pool_detail::window_taps;
 
 namespace {
 
@@ -61,15 +59,9 @@ int64_t relu_back_window_sse2(float* const* dat, const float* const* at, int n, 
 #if defined(__SSE2__)
   const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.f);
   for (; c + 4 <= C; c += 4) {
-    __m128 best = _mm_loadu_ps(at[0] + c);
-    __m128i win = _mm_setzero_si128();
-    for (int t = 1; t < n; ++t) {
-      const __m128 x = _mm_loadu_ps(at[t] + c);
-      const __m128i take = _mm_castps_si128(_mm_cmpgt_ps(x, best));
-      best = _mm_max_ps(x, best);
-      win = _mm_or_si128(_mm_and_si128(take, _mm_set1_epi32(t)), _mm_andnot_si128(take, win));
-    }
-    // relu_pre_grad: best is the winner's value (max_ps returns one of its operands)
+    __m128 best;
+    const __m128i win = pool_detail::first_max4(at, n, c, &best);
+    // relu_pre_grad of the winner's value
     const __m128 mask = _mm_and_ps(_mm_cmpgt_ps(best, zero), one);
     const __m128 g = _mm_add_ps(zero, _mm_mul_ps(_mm_add_ps(zero, _mm_loadu_ps(d + c)), mask));
     for (int t = 0; t < n; ++t)
@@ -123,22 +115,17 @@ void relu_back_row(float* dpre, const float* dout, const float* inp, const kerno
     float* row0 = dpre + (b * p.H + band.lo) * p.W * C;
     std::fill(row0, row0 + (band.hi - band.lo) * p.W * C, 0.f);
   }
-  const float* at[kMaxTaps];
-  float* dat[kMaxTaps];
-  for (int64_t ow = 0; ow < p.OW; ++ow) {
-    const Span sw = span(ow, p.stride_w, p.pad_left, p.KW, p.W);
-    const float* d = dout + ((b * p.OH + oh) * p.OW + ow) * C;
-    const int n = window_taps(dat, dpre, p, b, sh, sw);
-    window_taps(at, inp, p, b, sh, sw);
-    int64_t c = wide ? relu_back_window_avx2(dat, at, n, d, C) : 0;
-    c = relu_back_window_sse2(dat, at, n, d, C, c);
-    for (; c < C; ++c) {
-      int win = 0;
-      for (int t = 1; t < n; ++t)
-        if (at[t][c] > at[win][c]) win = t;
-      for (int t = 0; t < n; ++t) dat[t][c] = t == win ? relu_pre_grad(d[c], at[win][c]) : 0.f;
-    }
-  }
+  pool_detail::for_row_windows(dpre, inp, dout, p, b, oh,
+                               [&](float* const* dat, const float* const* at, int n, const float* d, float) {
+                                 int64_t c = wide ? relu_back_window_avx2(dat, at, n, d, C) : 0;
+                                 c = relu_back_window_sse2(dat, at, n, d, C, c);
+                                 for (; c < C; ++c) {
+                                   int win = 0;
+                                   for (int t = 1; t < n; ++t)
+                                     if (at[t][c] > at[win][c]) win = t;
+                                   for (int t = 0; t < n; ++t) dat[t][c] = t == win ? relu_pre_grad(d[c], at[win][c]) : 0.f;
+                                 }
+                               });
 }
 
 }  // namespace
