@@ -42,7 +42,6 @@ namespace {
 
 constexpr size_t kDefaultBudget = size_t{1} << 20;  // floats: 4 MiB, within L2+L3 of most CPUs
 std::atomic<size_t> g_budget{kDefaultBudget};
-constexpr int kColSlot = 0;  // thread_scratch slot; the GEMM owns slots 2 and 3
 
 using conv2d::Geo;
 
@@ -95,7 +94,7 @@ kerno_status run_tiles(const Geo& g, const Tiles& t, bool fixed, F&& body) {
       static_cast<int>(std::min<int64_t>(num_threads(), t.count)),
       [](void* c, int tid, int nt) {
         auto* x = static_cast<Ctx*>(c);
-        float* col = thread_scratch(kColSlot, static_cast<size_t>(x->t->rows * x->g->D));
+        float* col = thread_scratch(kScratchTile, static_cast<size_t>(x->t->rows * x->g->D));
         if (!col) return x->status.store(KERNO_ERR_OUT_OF_MEMORY);
         for (int64_t k = 0;; ++k) {
           int64_t i = x->fixed ? tid + k * nt : x->next.fetch_add(1);
@@ -366,7 +365,7 @@ kerno_status direct_filter(gemm_fn gemm, float* dkernel, float* dbias, DirectJob
   const Geo& g = *j.g;
   int64_t stride = g.D * g.K + g.K;
   int nt = static_cast<int>(std::min<int64_t>(num_threads(), std::max<int64_t>(1, g.P * g.D * g.K / 65536)));
-  j.part = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(stride * nt) * sizeof(float)));
+  j.part = thread_scratch(kScratchCall, static_cast<size_t>(stride * nt));
   if (!j.part) return KERNO_ERR_OUT_OF_MEMORY;
   std::memset(j.part, 0, static_cast<size_t>(stride * nt) * sizeof(float));
   struct Ctx {
@@ -392,7 +391,6 @@ kerno_status direct_filter(gemm_fn gemm, float* dkernel, float* dbias, DirectJob
     if (dbias)
       for (int64_t k = 0; k < g.K; ++k) dbias[k] += src[g.D * g.K + k];
   }
-  aligned_free(j.part);
   return KERNO_OK;
 }
 
@@ -490,7 +488,7 @@ kerno_status cpu_conv2d_backward_data(gemm_fn gemm, float* dinp, const float* do
   // Tiles of whole images touch disjoint parts of dinp, so threads can fold them concurrently.
   if (g.OHW <= tile_rows(g)) return run_tiles(g, plan_tiles(g, g.OHW), false, tile);
   int64_t rows = tile_rows(g);
-  float* col = thread_scratch(kColSlot, static_cast<size_t>(rows * g.D));  // (rows,D)
+  float* col = thread_scratch(kScratchTile, static_cast<size_t>(rows * g.D));  // (rows,D)
   if (!col) return KERNO_ERR_OUT_OF_MEMORY;
   for (int64_t m0 = 0; m0 < g.P; m0 += rows) {
     if ((s = tile(0, m0, std::min(rows, g.P - m0), col)) != KERNO_OK) return s;
@@ -517,7 +515,7 @@ kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbi
   const Tiles t = plan_tiles(g, 1);
   const int nt = static_cast<int>(std::min<int64_t>(num_threads(), t.count));
   const int64_t DK = g.D * g.K;
-  float* part = nt > 1 ? static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(DK * nt) * sizeof(float))) : nullptr;
+  float* part = nt > 1 ? thread_scratch(kScratchCall, static_cast<size_t>(DK * nt)) : nullptr;
   if (nt > 1 && !part) return KERNO_ERR_OUT_OF_MEMORY;
   if (part) std::memset(part, 0, static_cast<size_t>(DK * nt) * sizeof(float));
   s = run_tiles(g, t, true, [&](int tid, int64_t m0, int64_t n, float* col) {
@@ -526,11 +524,8 @@ kerno_status cpu_conv2d_backward_filter(gemm_fn gemm, float* dkernel, float* dbi
     kerno_gemm_params gp{1, 0, g.D, g.K, n, g.D, g.K, g.K, 1.f, 1.f};
     return gemm(part ? part + tid * DK : dkernel, col, dout + m0 * g.K, &gp);
   });
-  if (part) {
-    if (s == KERNO_OK)
-      for (int i = 0; i < nt; ++i) add_rows(dkernel, part + i * DK, DK);
-    aligned_free(part);
-  }
+  if (part && s == KERNO_OK)
+    for (int i = 0; i < nt; ++i) add_rows(dkernel, part + i * DK, DK);
   return s;
 }
 

@@ -206,7 +206,7 @@ namespace {
 // image row, so that windows cut only by the top/bottom padding still read in place.
 KERNO_AVX2 kerno_status forward_all(Geo& g, float* out, const float* inp, const float* kernel, const float* bias) {
   const int64_t nz = std::max(g.KWC, g.W * g.C);
-  float* zeros = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(nz) * sizeof(float)));
+  float* zeros = thread_scratch(kScratchZeros, static_cast<size_t>(nz));
   if (!zeros) return KERNO_ERR_OUT_OF_MEMORY;
   std::memset(zeros, 0, static_cast<size_t>(nz) * sizeof(float));
   g.zeros = zeros, g.zeros_len = nz;
@@ -237,7 +237,7 @@ KERNO_AVX2 kerno_status forward_all(Geo& g, float* out, const float* inp, const 
           rows = stack_rows, buf = stack_buf;
         } else {  // slot 0: the pointers (two floats each), then the gathered rows
           const size_t nptr = static_cast<size_t>(kChunk * g.KH), nbuf = static_cast<size_t>(kChunk * g.KH * g.KWC);
-          float* s = thread_scratch(0, 2 * nptr + nbuf + 16);
+          float* s = thread_scratch(kScratchTile, 2 * nptr + nbuf + 16);
           if (!s) return x->status.store(KERNO_ERR_OUT_OF_MEMORY);
           rows = reinterpret_cast<const float**>(s), buf = s + 2 * nptr + 8;
         }
@@ -245,7 +245,6 @@ KERNO_AVX2 kerno_status forward_all(Geo& g, float* out, const float* inp, const 
           forward_rows(g, x->out, x->inp, x->kernel, x->bias, i * x->block, std::min(x->rows, (i + 1) * x->block), rows, buf);
       },
       &ctx);
-  aligned_free(zeros);
   return static_cast<kerno_status>(ctx.status.load());
 }
 
@@ -272,7 +271,7 @@ kerno_status conv2d_direct_transposed_avx2(float* dinp, const float* dout, const
   q.pad_top = p->dilation_h * (p->KH - 1) - p->pad_top, q.pad_left = p->dilation_w * (p->KW - 1) - p->pad_left;
   q.act = kerno_activation_params{KERNO_ACT_LINEAR, 0.f};
   const int64_t C = p->C, K = p->K, taps = p->KH * p->KW;
-  float* flipped = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(taps * C * K) * sizeof(float)));
+  float* flipped = thread_scratch(kScratchCall, static_cast<size_t>(taps * C * K));
   if (!flipped) return KERNO_ERR_OUT_OF_MEMORY;
   for (int64_t kh = 0; kh < p->KH; ++kh)  // flipped[KH−1−kh, KW−1−kw, k, c] = kernel[kh, kw, c, k]
     for (int64_t kw = 0; kw < p->KW; ++kw) {
@@ -283,9 +282,7 @@ kerno_status conv2d_direct_transposed_avx2(float* dinp, const float* dout, const
     }
   Geo g(q);
   g.accumulate = true;
-  kerno_status s = forward_all(g, dinp, dout, flipped, nullptr);
-  aligned_free(flipped);
-  return s;
+  return forward_all(g, dinp, dout, flipped, nullptr);
 }
 
 }  // namespace kerno

@@ -193,7 +193,7 @@ KERNO_AVX2 void data_rows(const Geo& g, float* dinp, const float* dout, const fl
 kerno_status conv2d_direct_backward_data_avx2(float* dinp, const float* dout, const float* kernel,
                                               const kerno_conv2d_params* p) {
   Geo g(*p);
-  float* zeros = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(g.K) * sizeof(float)));
+  float* zeros = thread_scratch(kScratchZeros, static_cast<size_t>(g.K));
   if (!zeros) return KERNO_ERR_OUT_OF_MEMORY;
   std::memset(zeros, 0, static_cast<size_t>(g.K) * sizeof(float));
   const int64_t rows = g.B * g.H, grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, g.W * g.D * g.K));
@@ -206,7 +206,6 @@ kerno_status conv2d_direct_backward_data_avx2(float* dinp, const float* dout, co
     case 4: run([&](int64_t a, int64_t z) { data_rows<2, 4>(g, dinp, dout, kernel, zeros, a, z); }); break;
     default: run([&](int64_t a, int64_t z) { data_rows<1, 8>(g, dinp, dout, kernel, zeros, a, z); }); break;
   }
-  aligned_free(zeros);
   return KERNO_OK;
 }
 
@@ -216,7 +215,7 @@ kerno_status conv2d_direct_backward_filter_avx2(float* dkernel, float* dbias, co
   const int64_t stride = g.D * g.K + g.K;
   const int64_t R = g.B * g.OH;  // output rows, split evenly among the threads
   int nt = static_cast<int>(std::min<int64_t>({num_threads(), R, std::max<int64_t>(1, g.P * g.D * g.K / 65536)}));
-  float* part = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(stride * nt) * sizeof(float)));
+  float* part = thread_scratch(kScratchCall, static_cast<size_t>(stride * nt));
   if (!part) return KERNO_ERR_OUT_OF_MEMORY;
   std::memset(part, 0, static_cast<size_t>(stride * nt) * sizeof(float));
   struct Ctx {
@@ -239,7 +238,6 @@ kerno_status conv2d_direct_backward_filter_avx2(float* dkernel, float* dbias, co
     if (dbias)
       for (int64_t k = 0; k < g.K; ++k) dbias[k] += src[g.D * g.K + k];
   }
-  aligned_free(part);
   return KERNO_OK;
 }
 

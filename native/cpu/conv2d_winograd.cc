@@ -240,7 +240,7 @@ template <class F>
 kerno_status parallel_with_scratch(int64_t n, size_t floats, F&& body) {
   std::atomic<bool> failed{false};
   parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
-    float* s = thread_scratch(kWinogradSlot, floats);
+    float* s = thread_scratch(kScratchTile, floats);
     if (!s) {
       failed.store(true, std::memory_order_relaxed);
       return;
@@ -378,7 +378,7 @@ bool conv2d_winograd_backward_filter_fits(const kerno_conv2d_params* p) { return
 
 kerno_status conv2d_winograd_forward(float* out, const float* inp, const float* kernel, const float* bias,
                                      const kerno_conv2d_params* p) {
-  float* U = thread_scratch(kWinogradKernelSlot, static_cast<size_t>(16 * p->C * p->K));
+  float* U = thread_scratch(kScratchCall, static_cast<size_t>(16 * p->C * p->K));
   if (!U) return KERNO_ERR_OUT_OF_MEMORY;
   transform_kernel(U, kernel, p->C, p->K, false);
   Job j{inp, p->B, p->H, p->W, p->C, out, p->OH, p->OW, p->K, p->pad_top, p->pad_left, U, bias,
@@ -388,7 +388,7 @@ kerno_status conv2d_winograd_forward(float* out, const float* inp, const float* 
 
 kerno_status conv2d_winograd_backward_data(float* dinp, const float* dout, const float* kernel,
                                            const kerno_conv2d_params* p) {
-  float* U = thread_scratch(kWinogradKernelSlot, static_cast<size_t>(16 * p->C * p->K));
+  float* U = thread_scratch(kScratchCall, static_cast<size_t>(16 * p->C * p->K));
   if (!U) return KERNO_ERR_OUT_OF_MEMORY;
   transform_kernel(U, kernel, p->C, p->K, true);
   // dinp (h, w) gathers dout (h + pt − 2 + a, w + pl − 2 + b) · kernel (2 − a, 2 − b): a
@@ -408,7 +408,7 @@ kerno_status conv2d_winograd_backward_filter(float* dkernel, const float* dout, 
   // hold back takes fewer).
   const int parts = static_cast<int>(std::min<int64_t>(kFilterParts, blocks));
   const int64_t slice = 16 * p->C * p->K;
-  float* S = thread_scratch(kWinogradKernelSlot, static_cast<size_t>(slice * parts));
+  float* S = thread_scratch(kScratchCall, static_cast<size_t>(slice * parts));
   if (!S) return KERNO_ERR_OUT_OF_MEMORY;
   std::fill(S, S + slice * parts, 0.f);
   const size_t scratch = static_cast<size_t>(16 * (kFilterTiles * (p->C + p->K) + 2 * kPad));

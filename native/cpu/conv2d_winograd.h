@@ -7,10 +7,6 @@
 
 namespace kerno {
 
-// thread_scratch slots: each thread's transformed tiles, and the caller's transformed kernel (or
-// backward-filter's partial sums).
-constexpr int kWinogradSlot = 0, kWinogradKernelSlot = 1;
-
 // Whether the forward takes p: 3×3, stride 1, no dilation, C % 8 == 0, K % 16 == 0, both ≥ 16,
 // C·K ≤ 16384, and a linear or ReLU activation (applied in registers).
 bool conv2d_winograd_forward_fits(const kerno_conv2d_params* p);

@@ -127,7 +127,7 @@ int64_t row_grain(int64_t per_row) { return std::max<int64_t>(1, 16384 / std::ma
 kerno_status backward_filter(float* dkernel, float* dbias, const float* dout, const float* inp, const Geo& g) {
   int64_t nk = g.KH * g.KW * g.CM, stride = nk + g.CM, rows = g.B * g.OH;
   int nt = static_cast<int>(std::min<int64_t>(num_threads(), std::max<int64_t>(1, rows * g.OW * nk / 65536)));
-  float* part = static_cast<float*>(aligned_alloc_bytes(static_cast<size_t>(stride * nt) * sizeof(float)));
+  float* part = thread_scratch(kScratchCall, static_cast<size_t>(stride * nt));
   if (!part) return KERNO_ERR_OUT_OF_MEMORY;
   std::memset(part, 0, static_cast<size_t>(stride * nt) * sizeof(float));
   struct Ctx {
@@ -153,7 +153,6 @@ kerno_status backward_filter(float* dkernel, float* dbias, const float* dout, co
     if (dbias)
       for (int64_t j = 0; j < g.CM; ++j) dbias[j] += src[nk + j];
   }
-  aligned_free(part);
   return KERNO_OK;
 }
 

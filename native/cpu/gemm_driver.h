@@ -61,10 +61,9 @@
 namespace kerno {
 namespace gemm_detail {
 
-// thread_scratch slots owned by the GEMM (of the calling thread): callers must not hold pointers
-// to these slots across a GEMM call.
-constexpr int kScratchA = 2;  // per thread: a packed Ã block and a direct-B edge panel
-constexpr int kScratchB = 3;  // the shared packed B̃
+// The GEMM holds thread_scratch slots kScratchGemmA (per thread: a packed Ã block and a direct-B
+// edge panel) and kScratchGemmB (the shared packed B̃, in the calling thread's slot): callers must
+// not hold pointers to these slots across a GEMM call.
 
 // Below this many flops per thread a second thread costs more (wake-up, duplicated A packing)
 // than it saves. Workers spin between the regions of a training step, so a region costs about a
@@ -447,12 +446,12 @@ kerno_status run_chunk(const float* A, const float* B, float* C, const kerno_gem
   // before any thread starts, and steady-state calls allocate nothing.
   j.panels = ceil_div(n1 - n0, NR);
   j.scratch_stride = round_up(round_up(j.item_rows, MR) * j.kc + NR * j.kc, 16);
-  j.scratch = thread_scratch(kScratchA, static_cast<size_t>(j.scratch_stride * nt));
+  j.scratch = thread_scratch(kScratchGemmA, static_cast<size_t>(j.scratch_stride * nt));
   if (!j.scratch) return KERNO_ERR_OUT_OF_MEMORY;
   j.b_packed = nullptr;
   j.panel_state = nullptr;
   if (j.pack_b) {
-    j.b_packed = thread_scratch(kScratchB, static_cast<size_t>(j.K * j.panels * NR));
+    j.b_packed = thread_scratch(kScratchGemmB, static_cast<size_t>(j.K * j.panels * NR));
     int64_t groups = ceil_div(j.K, j.kc) * ceil_div(j.panels, kPanelGroup);
     j.panel_state = panel_states(static_cast<size_t>(groups));
     if (!j.b_packed || !j.panel_state) return KERNO_ERR_OUT_OF_MEMORY;

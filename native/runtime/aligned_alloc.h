@@ -13,10 +13,18 @@ void* aligned_alloc_bytes(size_t bytes, size_t alignment = kAlignment);
 void aligned_free(void* p);
 
 // Per-thread scratch that grows on demand and is reused across calls, so steady-state kernels
-// allocate nothing. `slot` separates independent buffers used at the same time (0..3).
-// Slots 2 and 3 belong to the GEMM (its packed panels); other kernels use 0 and 1.
+// allocate nothing. `slot` separates independent buffers used at the same time; a kernel may
+// hold a slot only while it runs and must not call another kernel that uses the same slot.
 // Returns nullptr when the allocation fails.
 float* thread_scratch(int slot, size_t floats);
+
+// Who uses which slot.
+constexpr int kScratchTile = 0;   // each thread's working tile (im2col columns, window rows, Winograd tiles)
+constexpr int kScratchCall = 1;   // the calling thread's per-call buffer (a transformed or flipped kernel,
+                                  // the per-thread partial sums of a backward-filter)
+constexpr int kScratchGemmA = 2;  // the GEMM's packed A blocks (gemm_driver.h)
+constexpr int kScratchGemmB = 3;  // the GEMM's shared packed B
+constexpr int kScratchZeros = 4;  // the direct convolutions' zero row, read by every thread
 
 }  // namespace kerno
 
