@@ -9,8 +9,8 @@ import { bitwiseEqual, blobs, mlp, snapshot } from './helpers.js';
 
 const child = fileURLToPath(new URL('./determinismChild.ts', import.meta.url));
 
-function run(threads: number): { weights: string[]; history: Record<string, number[]> } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], { encoding: 'utf8', timeout: 120_000 });
+function run(threads: number, kind: 'mlp' | 'cnn' = 'mlp'): { weights: string[]; history: Record<string, number[]> } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads), kind], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as { weights: string[]; history: Record<string, number[]> };
 }
@@ -21,6 +21,14 @@ describe('determinism', () => {
     expect(a.weights).toEqual(b.weights);
     expect(a.history).toEqual(b.history);
     expect(a.history.loss).toHaveLength(3);
+  });
+
+  it('so does a CNN whose 16-channel 3×3 convolutions run Winograd on the thread pool', () => {
+    const a = run(2, 'cnn'), b = run(2, 'cnn');
+    expect(a.weights).toEqual(b.weights);
+    expect(a.history).toEqual(b.history);
+    expect(a.history.loss).toHaveLength(3);
+    expect(a.weights.length).toBe(6);
   });
 
   it('the same seed in one process repeats a run; another seed does not', async () => {
