@@ -165,17 +165,17 @@ export abstract class Layer {
   }
 
   /**
-   * Training: whether this layer's output is a ReLU of a pre-activation that `backward` does not
-   * need once it is handed the pre-activation gradient (`fromPreActivation`). A next layer may
-   * then write that gradient itself (`backwardFusable`).
+   * @internal Training: whether this layer's output is a ReLU of a pre-activation that
+   * `backward` does not need once it is handed the pre-activation gradient
+   * (`fromPreActivation`). A next layer may then write that gradient itself (`backwardFusable`).
    */
   reluOutput(): boolean {
     return false;
   }
 
   /**
-   * Training: whether `backwardFused` can write the gradient at the pre-activation of `prev`, the
-   * layer before this one, in place of its own input gradient. The engine then runs
+   * @internal Training: whether `backwardFused` can write the gradient at the pre-activation of
+   * `prev`, the layer before this one, in place of its own input gradient. The engine then runs
    * `prev.backward` with `fromPreActivation` and zeroes neither buffer between the two (for
    * MaxPooling2D after a ReLU, two passes over the largest activation of a CNN and its zeroing).
    */
@@ -184,8 +184,9 @@ export abstract class Layer {
   }
 
   /**
-   * Writes (does not accumulate) `io.dinp`: the gradient at the pre-activation of the previous
-   * layer, which `backwardFusable` accepted; weight gradients accumulate as in `backward`.
+   * @internal Writes (does not accumulate) `io.dinp`: the gradient at the pre-activation of the
+   * previous layer, which `backwardFusable` accepted; weight gradients accumulate as in `backward`.
+   * Engine plumbing: only layers whose `backwardFusable` can return true override it.
    */
   backwardFused(ctx: RunContext, io: LayerGradIO): void {
     throw new Error(`Layer "${this.name}" (${this.className}) does not fuse its backward with the layer before it`);
