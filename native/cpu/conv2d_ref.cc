@@ -12,6 +12,26 @@ namespace kerno {
 using checks::conv2d_check;
 using conv2d::Geo;
 
+namespace {
+
+// Calls f(o, t, i) for every tap of every output pixel that falls inside the input: o the output
+// pixel (B·OH·OW order), t the kernel tap (kh·KW + kw), i the input pixel (B·H·W order). Each
+// pixel's taps come in (kh, kw) order, so the sums below run in the order of the naive loops.
+template <class F>
+void for_each_tap(const Geo& g, F&& f) {
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t oh = 0; oh < g.OH; ++oh)
+      for (int64_t ow = 0; ow < g.OW; ++ow)
+        for (int64_t kh = 0; kh < g.KH; ++kh)
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            f((b * g.OH + oh) * g.OW + ow, kh * g.KW + kw, (b * g.H + ih) * g.W + iw);
+          }
+}
+
+}  // namespace
+
 // out (B,OH,OW,K) = act(conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K)); bias may be NULL.
 // The activation runs afterwards through the reference activation (what fusing must reproduce).
 kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kernel, const float* bias,
@@ -19,22 +39,15 @@ kerno_status ref_conv2d_forward(float* out, const float* inp, const float* kerne
   kerno_status s = conv_check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        float* o = out + ((b * g.OH + oh) * g.OW + ow) * g.K;
-        for (int64_t k = 0; k < g.K; ++k) o[k] = bias ? bias[k] : 0.f;
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            for (int64_t c = 0; c < g.C; ++c) {
-              float x = inp[((b * g.H + ih) * g.W + iw) * g.C + c];
-              const float* kr = kernel + ((kh * g.KW + kw) * g.C + c) * g.K;
-              for (int64_t k = 0; k < g.K; ++k) o[k] += x * kr[k];
-            }
-          }
-      }
+  for (int64_t o = 0; o < g.P; ++o)
+    for (int64_t k = 0; k < g.K; ++k) out[o * g.K + k] = bias ? bias[k] : 0.f;
+  for_each_tap(g, [&](int64_t o, int64_t t, int64_t i) {
+    for (int64_t c = 0; c < g.C; ++c) {
+      float x = inp[i * g.C + c];
+      const float* kr = kernel + (t * g.C + c) * g.K;
+      for (int64_t k = 0; k < g.K; ++k) out[o * g.K + k] += x * kr[k];
+    }
+  });
   if (p->act.kind == KERNO_ACT_LINEAR) return KERNO_OK;
   return ref_activation_forward(out, out, g.P * g.K, &p->act);
 }
@@ -45,22 +58,15 @@ kerno_status ref_conv2d_backward_data(float* dinp, const float* dout, const floa
   kerno_status s = conv2d_check(p, dinp && dout && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const float* d = dout + ((b * g.OH + oh) * g.OW + ow) * g.K;
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            for (int64_t c = 0; c < g.C; ++c) {
-              const float* kr = kernel + ((kh * g.KW + kw) * g.C + c) * g.K;
-              float acc = 0.f;
-              for (int64_t k = 0; k < g.K; ++k) acc += d[k] * kr[k];
-              dinp[((b * g.H + ih) * g.W + iw) * g.C + c] += acc;
-            }
-          }
-      }
+  for_each_tap(g, [&](int64_t o, int64_t t, int64_t i) {
+    const float* d = dout + o * g.K;
+    for (int64_t c = 0; c < g.C; ++c) {
+      const float* kr = kernel + (t * g.C + c) * g.K;
+      float acc = 0.f;
+      for (int64_t k = 0; k < g.K; ++k) acc += d[k] * kr[k];
+      dinp[i * g.C + c] += acc;
+    }
+  });
   return KERNO_OK;
 }
 
@@ -70,23 +76,17 @@ kerno_status ref_conv2d_backward_filter(float* dkernel, float* dbias, const floa
   kerno_status s = conv2d_check(p, dkernel && dout && inp);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const float* d = dout + ((b * g.OH + oh) * g.OW + ow) * g.K;
-        if (dbias)
-          for (int64_t k = 0; k < g.K; ++k) dbias[k] += d[k];
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            for (int64_t c = 0; c < g.C; ++c) {
-              float x = inp[((b * g.H + ih) * g.W + iw) * g.C + c];
-              float* dk = dkernel + ((kh * g.KW + kw) * g.C + c) * g.K;
-              for (int64_t k = 0; k < g.K; ++k) dk[k] += x * d[k];
-            }
-          }
-      }
+  if (dbias)
+    for (int64_t o = 0; o < g.P; ++o)
+      for (int64_t k = 0; k < g.K; ++k) dbias[k] += dout[o * g.K + k];
+  for_each_tap(g, [&](int64_t o, int64_t t, int64_t i) {
+    const float* d = dout + o * g.K;
+    for (int64_t c = 0; c < g.C; ++c) {
+      float x = inp[i * g.C + c];
+      float* dk = dkernel + (t * g.C + c) * g.K;
+      for (int64_t k = 0; k < g.K; ++k) dk[k] += x * d[k];
+    }
+  });
   return KERNO_OK;
 }
 
