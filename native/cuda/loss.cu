@@ -76,6 +76,18 @@ __device__ __forceinline__ int64_t class_index(float v, int64_t C) {
   return (v >= 0.f && v < static_cast<float>(C) && v == floorf(v)) ? static_cast<int64_t>(v) : -1;
 }
 
+// Σ z and Σ clip(z) over a row, on every lane (lanes stride the columns, then a shuffle sum).
+__device__ __forceinline__ float row_sum(const float* z, int64_t C, int lane) {
+  float s = 0.f;
+  for (int64_t c = lane; c < C; c += 32) s += z[c];
+  return warp_sum(s);
+}
+__device__ __forceinline__ float row_clipped_sum(const float* z, int64_t C, int lane) {
+  float s = 0.f;
+  for (int64_t c = lane; c < C; c += 32) s += clip_prob(z[c]);
+  return warp_sum(s);
+}
+
 // Row max and Σ exp(z − max) of a row, on every lane.
 __device__ __forceinline__ void row_logsumexp_parts(const float* z, int64_t C, int lane, float* m, float* s) {
   float mx = -INFINITY;
@@ -99,9 +111,7 @@ __global__ void loss_forward_kernel(float* loss, const float* __restrict__ pred,
   float v = 0.f;
   switch (a.kind) {
     case KERNO_LOSS_CATEGORICAL_CROSSENTROPY: {
-      float S = 0.f;
-      for (int64_t c = lane; c < C; c += 32) S += z[c];
-      S = warp_sum(S);
+      const float S = row_sum(z, C, lane);
       float acc = 0.f;
       for (int64_t c = lane; c < C; c += 32) acc += smooth(a, t[c]) * logf(clip_prob(z[c] / S));
       v = -warp_sum(acc);
@@ -117,9 +127,7 @@ __global__ void loss_forward_kernel(float* loss, const float* __restrict__ pred,
     }
     case KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: {
       const int64_t k = class_index(target[b], C);
-      float Q = 0.f;
-      for (int64_t c = lane; c < C; c += 32) Q += clip_prob(z[c]);
-      Q = warp_sum(Q);
+      const float Q = row_clipped_sum(z, C, lane);
       v = k < 0 ? NAN : logf(Q) - logf(clip_prob(z[k]));
       break;
     }
@@ -185,9 +193,7 @@ __global__ void loss_backward_kernel(float* dpred, const float* __restrict__ pre
     case KERNO_LOSS_CATEGORICAL_CROSSENTROPY: {
       // ∂/∂p_k of L(p/S) = (g_k − G)/S, g = ∂L/∂p' (0 where clipped), G = −Σ_{unclipped} t_j,
       // G in double because g_k and G nearly cancel when p' matches the target (loss.cc).
-      float S = 0.f;
-      for (int64_t c = lane; c < C; c += 32) S += z[c];
-      S = warp_sum(S);
+      const float S = row_sum(z, C, lane);
       double G = 0.0;
       for (int64_t c = lane; c < C; c += 32) G -= in_clip_range(z[c] / S) ? smooth(a, t[c]) : 0.f;
       G = warp_sum(G);
@@ -200,9 +206,7 @@ __global__ void loss_backward_kernel(float* dpred, const float* __restrict__ pre
     }
     case KERNO_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: {
       const int64_t k = class_index(target[b], C);
-      float Q = 0.f;
-      for (int64_t c = lane; c < C; c += 32) Q += clip_prob(z[c]);
-      Q = warp_sum(Q);
+      const float Q = row_clipped_sum(z, C, lane);
       const float inv_q = 1.f / Q;
       for (int64_t c = lane; c < C; c += 32) {
         float g = inv_q - (c == k ? 1.f / clip_prob(z[c]) : 0.f);
