@@ -202,6 +202,17 @@ void run_training_step(const kerno_backend* be, int64_t B, int reps, double peak
   run_turns(ops, reps, peak, B, true);
 }
 
+// An op that runs `call` with conv2d forced onto `path` (conv2d_set_path), then back to auto.
+template <class F>
+std::function<kerno_status()> on_path(int path, F call) {
+  return [path, call] {
+    kerno::conv2d_set_path(path);
+    kerno_status s = call();
+    kerno::conv2d_set_path(kerno::kConv2dPathAuto);
+    return s;
+  };
+}
+
 // The reference CNN's inference up to the flatten: Conv2D 32 3×3 + ReLU, MaxPool 2, Conv2D 64
 // 3×3 + ReLU, MaxPool 2; conv2 on each of its forward paths.
 void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double peak) {
@@ -216,12 +227,7 @@ void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double pe
   for (size_t i = 0; i < k2.size(); ++i) k2[i] = static_cast<float>(i * 104729 % 1000) / 10000.f - 0.05f;
   const double f1 = 2.0 * static_cast<double>(B * 26 * 26) * 9 * 32, f2 = 2.0 * static_cast<double>(B * 11 * 11) * 9 * 32 * 64;
   auto conv2_on = [&](int path) {
-    return [&, path] {
-      kerno::conv2d_set_path(path);
-      kerno_status s = be->conv2d_forward(y2.data(), z1.data(), k2.data(), b2.data(), &c2);
-      kerno::conv2d_set_path(kerno::kConv2dPathAuto);
-      return s;
-    };
+    return on_path(path, [&] { return be->conv2d_forward(y2.data(), z1.data(), k2.data(), b2.data(), &c2); });
   };
   std::vector<Op> ops = {
       {"conv1 + relu", f1, [&] { return be->conv2d_forward(y1.data(), x.data(), k1.data(), b1.data(), &c1); }},
@@ -239,9 +245,8 @@ void run_inference_chain(const kerno_backend* be, int64_t B, int reps, double pe
 }
 
 // conv2d forward (bias + ReLU), backward-data and backward-filter on im2col + GEMM against the
-// direct kernels and
-// Winograd (3×3; where a shape does not fit it, the forced path falls back to im2col + GEMM), over
-// shapes around the rules conv2d.cc uses to choose between them (--paths).
+// direct kernels and Winograd (3×3; where a shape does not fit it, the forced path falls back to
+// im2col + GEMM), over shapes around the rules conv2d.cc uses to choose between them (--paths).
 void run_paths(const kerno_backend* be, int reps, double peak) {
   struct P {
     int64_t B, H, C, K, k;
@@ -257,12 +262,7 @@ void run_paths(const kerno_backend* be, int reps, double peak) {
     std::vector<float> b(static_cast<size_t>(q.K), 0.1f), y(static_cast<size_t>(q.B * p.OH * p.OW * q.K));
     const double flops = 2.0 * static_cast<double>(q.B * p.OH * p.OW) * static_cast<double>(q.k * q.k * q.C * q.K);
     auto on = [&](int path) {
-      return [&, path] {
-        kerno::conv2d_set_path(path);
-        kerno_status st = be->conv2d_forward(y.data(), x.data(), w.data(), b.data(), &p);
-        kerno::conv2d_set_path(kerno::kConv2dPathAuto);
-        return st;
-      };
+      return on_path(path, [&] { return be->conv2d_forward(y.data(), x.data(), w.data(), b.data(), &p); });
     };
     char gemm[96], direct[96];
     std::snprintf(gemm, sizeof gemm, "%lldx%lldx%lld->%lld %lldx%lld gemm", (long long)q.H, (long long)q.H, (long long)q.C,
@@ -271,20 +271,10 @@ void run_paths(const kerno_backend* be, int reps, double peak) {
                   (long long)q.C, (long long)q.K, (long long)q.k, (long long)q.k);
     std::vector<float> dy(y.size(), 0.01f), dx(x.size()), dw(w.size());
     auto back_on = [&](int path) {
-      return [&, path] {
-        kerno::conv2d_set_path(path);
-        kerno_status st = be->conv2d_backward_data(dx.data(), dy.data(), w.data(), &p);
-        kerno::conv2d_set_path(kerno::kConv2dPathAuto);
-        return st;
-      };
+      return on_path(path, [&] { return be->conv2d_backward_data(dx.data(), dy.data(), w.data(), &p); });
     };
     auto filter_on = [&](int path) {
-      return [&, path] {
-        kerno::conv2d_set_path(path);
-        kerno_status st = be->conv2d_backward_filter(dw.data(), nullptr, dy.data(), x.data(), &p);
-        kerno::conv2d_set_path(kerno::kConv2dPathAuto);
-        return st;
-      };
+      return on_path(path, [&] { return be->conv2d_backward_filter(dw.data(), nullptr, dy.data(), x.data(), &p); });
     };
     std::vector<Op> ops = {{gemm, flops, on(kerno::kConv2dPathGemm)},
                            {direct, flops, on(kerno::kConv2dPathDirect)},
@@ -324,7 +314,7 @@ int main(int argc, char** argv) {
   std::printf("kerno_conv_bench: backend %s, %d threads, FMA peak %.1f GFLOP/s (%s)\n", be->name, threads, peak,
               levels.empty() ? "unknown" : levels.back().isa);
   if (paths) {
-    std::printf("conv2d forward + ReLU, im2col + GEMM vs direct (%s):\n", g_cpu_time ? "calling thread's CPU time" : "wall time");
+    std::printf("conv2d forward + ReLU and backward passes, im2col + GEMM vs direct vs Winograd (%s):\n", g_cpu_time ? "calling thread's CPU time" : "wall time");
     run_paths(be, reps, peak);
     return 0;
   }
