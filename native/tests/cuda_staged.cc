@@ -350,22 +350,15 @@ struct Adapter {
     return st.call([&] { return d()->max_pool2d_forward(st.dev(out), st.dev(inp), p); });
   }
 
-  static kerno_status max_pool2d_backward(float* dinp, const float* dout, const float* inp,
-                                          const kerno_conv2d_params* p) {
+  // max_pool2d_backward and max_pool2d_relu_backward: the same arguments, two table entries.
+  using MaxPoolBackward = kerno_status (*)(float*, const float*, const float*, const kerno_conv2d_params*);
+  template <MaxPoolBackward kerno_backend::*Op>
+  static kerno_status max_pool_backward(float* dinp, const float* dout, const float* inp, const kerno_conv2d_params* p) {
     Stage st(d(), scratch());
     st.io(dinp, pool_in(p));
     st.in(dout, pool_out(p));
     st.in(inp, pool_in(p));
-    return st.call([&] { return d()->max_pool2d_backward(st.dev(dinp), st.dev(dout), st.dev(inp), p); });
-  }
-
-  static kerno_status max_pool2d_relu_backward(float* dpre, const float* dout, const float* inp,
-                                               const kerno_conv2d_params* p) {
-    Stage st(d(), scratch());
-    st.io(dpre, pool_in(p));
-    st.in(dout, pool_out(p));
-    st.in(inp, pool_in(p));
-    return st.call([&] { return d()->max_pool2d_relu_backward(st.dev(dpre), st.dev(dout), st.dev(inp), p); });
+    return st.call([&] { return (d()->*Op)(st.dev(dinp), st.dev(dout), st.dev(inp), p); });
   }
 
   static kerno_status avg_pool2d_forward(float* out, const float* inp, const kerno_conv2d_params* p) {
@@ -557,8 +550,9 @@ struct Adapter {
       KT_STAGED(depthwise_conv2d_forward);
       KT_STAGED(depthwise_conv2d_backward);
       KT_STAGED(max_pool2d_forward);
-      KT_STAGED(max_pool2d_backward);
-      KT_STAGED(max_pool2d_relu_backward);
+      b.max_pool2d_backward = s.max_pool2d_backward ? &Adapter::max_pool_backward<&kerno_backend::max_pool2d_backward> : nullptr;
+      b.max_pool2d_relu_backward =
+          s.max_pool2d_relu_backward ? &Adapter::max_pool_backward<&kerno_backend::max_pool2d_relu_backward> : nullptr;
       KT_STAGED(avg_pool2d_forward);
       KT_STAGED(avg_pool2d_backward);
       KT_STAGED(global_avg_pool_forward);
