@@ -188,9 +188,11 @@ Napi::Value LossBackward(const Napi::CallbackInfo& info) {
 
 // optimizerUpdate(backend, param, grad, slot0|null, slot1|null, slot2|null, kind, learningRate,
 //   weightDecay, momentum, nesterov, rho, centered, beta1, beta2, amsgrad, epsilon, step, uProduct?,
-//   zeroGrad?)
+//   zeroGrad?, ...outer)
 // uProduct (kerno_optimizer_params.u_product) is required for Nadam and may be left out otherwise;
-// zeroGrad (default false) zeroes grad after the update (kerno_optimizer_params.zero_grad).
+// zeroGrad (default false) zeroes grad after the update (kerno_optimizer_params.zero_grad);
+// outer: up to KERNO_MAX_OUTER_GRADS groups of five arguments (offset, rows, cols, u|null, v), the
+// weights whose gradients are outer products (kerno_outer_grad; the kernel checks their layout).
 Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   Args a(info);
   const kerno_backend& be = a.backend(0);
@@ -222,6 +224,23 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
     size_t i = 3 + static_cast<size_t>(s);
     slots[s] = need[s] ? a.floats(i, names[s], N) : a.floats_or_null(i, names[s], N);
   }
+  constexpr size_t kOuterAt = 20, kOuterArgs = 5;
+  const size_t extra = info.Length() > kOuterAt ? info.Length() - kOuterAt : 0;
+  if (extra % kOuterArgs != 0 || extra / kOuterArgs > KERNO_MAX_OUTER_GRADS)
+    a.range_error(kOuterAt, "outer", "groups of five arguments (offset, rows, cols, u, v), at most " +
+                                         std::to_string(KERNO_MAX_OUTER_GRADS));
+  kerno_outer_grad outer[KERNO_MAX_OUTER_GRADS];
+  for (size_t k = 0; k < extra / kOuterArgs; ++k) {
+    const size_t i = kOuterAt + k * kOuterArgs;
+    kerno_outer_grad& o = outer[k];
+    o.offset = a.size(i, "outer offset");
+    o.rows = a.size(i + 1, "outer rows");
+    o.cols = a.size(i + 2, "outer cols");
+    o.u = a.floats_or_null(i + 3, "outer u", o.rows);
+    o.v = a.floats(i + 4, "outer v", o.cols);
+  }
+  p.outer = outer;
+  p.n_outer = static_cast<int32_t>(extra / kOuterArgs);
   check_status(a.env(), a.op(),
                require_op(a, be, be.optimizer_update)(param, grad, slots[0], slots[1], slots[2], N, &p));
   return info.Env().Undefined();

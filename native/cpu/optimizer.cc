@@ -30,6 +30,8 @@ using opt::Coeffs;
 using opt::finite;
 using opt::make_coeffs;
 using opt::needed_slots;
+using opt::outer_at;
+using opt::outer_end;
 using opt::params_valid;
 
 
@@ -168,6 +170,21 @@ KERNO_SPAN void adamax_span(const Coeffs& c, float* __restrict w, const float* _
 
 float* at(float* p, int64_t off) { return p ? p + off : nullptr; }
 
+// Gradients generated per block for an outer-product weight (kerno_outer_grad): 8 KiB, in L1.
+constexpr int64_t kOuterBlock = 2048;
+
+// g (n) = elements [k, k + n) of o's gradient, u[r]·v[c] + 0 as opt::outer_at, a row at a time.
+void fill_outer(const kerno_outer_grad& o, int64_t k, int64_t n, float* __restrict g) {
+  int64_t r = k / o.cols, c = k - r * o.cols;
+  for (int64_t i = 0; i < n; c = 0, ++r) {
+    const float ur = o.u ? o.u[r] : 1.f;
+    const float* __restrict v = o.v + c;
+    const int64_t len = std::min(n - i, o.cols - c);
+    for (int64_t j = 0; j < len; ++j) g[i + j] = ur * v[j] + 0.f;
+    i += len;
+  }
+}
+
 // The slots this configuration reads; the others become NULL so that whatever the caller passed
 // for an unused slot is never offset or touched.
 struct Slots {
@@ -246,8 +263,14 @@ kerno_status ref_optimizer_update(float* param, float* grad, float* slot0, float
   if (s != KERNO_OK || N == 0) return s;
   const Coeffs c = make_coeffs(*p);
   const Slots sl = used_slots(*p, slot0, slot1, slot2);
-  for (int64_t i = 0; i < N; ++i) update_one(c, &param[i], grad[i], at(sl.s0, i), at(sl.s1, i), at(sl.s2, i));
-  if (p->zero_grad) std::memset(grad, 0, static_cast<size_t>(N) * sizeof(float));
+  int32_t o = 0;
+  for (int64_t i = 0; i < N; ++i) {
+    while (o < p->n_outer && i >= outer_end(p->outer[o])) ++o;
+    const bool outer = o < p->n_outer && i >= p->outer[o].offset;
+    const float g = outer ? outer_at(p->outer[o], i - p->outer[o].offset) : grad[i];
+    update_one(c, &param[i], g, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i));
+    if (p->zero_grad && !outer) grad[i] = 0.f;
+  }
   return KERNO_OK;
 }
 
@@ -260,12 +283,32 @@ kerno_status cpu_optimizer_update(float* param, float* grad, float* slot0, float
   static const span_fn span = pick_span();
   // With zero_grad, each block's gradients are zeroed right after its update, from L1.
   const bool zero = p->zero_grad != 0;
+  const kerno_outer_grad* outer = p->outer;
+  const int32_t n_outer = p->n_outer;
   parallel_for(N, kGrain, [&](int64_t b, int64_t e) {
-    const int64_t block = zero ? kZeroBlock : e - b;
-    for (int64_t i = b; i < e; i += block) {
-      const int64_t n = std::min(block, e - i);
-      span(c, param + i, grad + i, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
-      if (zero) std::memset(grad + i, 0, static_cast<size_t>(n) * sizeof(float));
+    float scratch[kOuterBlock];
+    int32_t o = 0;
+    while (o < n_outer && outer_end(outer[o]) <= b) ++o;
+    for (int64_t i = b; i < e;) {
+      if (o < n_outer && i >= outer[o].offset) {
+        // Inside an outer-product weight: its gradient is generated a block at a time.
+        const kerno_outer_grad& w = outer[o++];
+        for (const int64_t end = std::min(e, outer_end(w)); i < end;) {
+          const int64_t n = std::min(kOuterBlock, end - i);
+          fill_outer(w, i - w.offset, n, scratch);
+          span(c, param + i, scratch, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
+          i += n;
+        }
+        continue;
+      }
+      const int64_t stop = o < n_outer ? std::min(e, outer[o].offset) : e;
+      const int64_t block = zero ? kZeroBlock : stop - i;
+      while (i < stop) {
+        const int64_t n = std::min(block, stop - i);
+        span(c, param + i, grad + i, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
+        if (zero) std::memset(grad + i, 0, static_cast<size_t>(n) * sizeof(float));
+        i += n;
+      }
     }
   });
   return KERNO_OK;

@@ -152,16 +152,40 @@ inline bool params_valid(const kerno_optimizer_params& p) {
   }
 }
 
+// Whether p's outer-product weights are sorted, disjoint and inside [0, N), with their vectors.
+inline bool outer_valid(const kerno_optimizer_params& p, int64_t N) {
+  if (p.n_outer == 0) return true;
+  if (p.n_outer < 0 || p.n_outer > KERNO_MAX_OUTER_GRADS || !p.outer) return false;
+  int64_t end = 0;
+  for (int32_t i = 0; i < p.n_outer; ++i) {
+    const kerno_outer_grad& o = p.outer[i];
+    if (o.offset < end || o.offset > N || o.rows < 0 || o.cols < 0) return false;
+    if (o.rows > 0 && o.cols > (N - o.offset) / o.rows) return false;  // rows·cols > N − offset
+    if (o.rows > 0 && o.cols > 0 && !o.v) return false;
+    end = o.offset + o.rows * o.cols;
+  }
+  return true;
+}
+
+KERNO_HOST_DEVICE int64_t outer_end(const kerno_outer_grad& o) { return o.offset + o.rows * o.cols; }
+
 // The arguments every backend's optimizer_update accepts (same statuses everywhere).
 inline kerno_status update_check(const float* param, const float* grad, const float* s0, const float* s1,
                                  const float* s2, int64_t N, const kerno_optimizer_params* p) {
-  if (!p || N < 0 || !params_valid(*p)) return KERNO_ERR_INVALID_ARGUMENT;
+  if (!p || N < 0 || !params_valid(*p) || !outer_valid(*p, N)) return KERNO_ERR_INVALID_ARGUMENT;
   if (N == 0) return KERNO_OK;
   if (!param || !grad) return KERNO_ERR_INVALID_ARGUMENT;
   bool need[3];
   needed_slots(*p, need);
   if ((need[0] && !s0) || (need[1] && !s1) || (need[2] && !s2)) return KERNO_ERR_INVALID_ARGUMENT;
   return KERNO_OK;
+}
+
+// Element k (row-major) of an outer-product gradient: u[r]·v[c] + 0, the sum a backward pass
+// accumulating into zeros writes (the + 0 turns a −0 product into +0, as that sum does).
+KERNO_HOST_DEVICE float outer_at(const kerno_outer_grad& o, int64_t k) {
+  int64_t r = k / o.cols, c = k - r * o.cols;
+  return (o.u ? o.u[r] : 1.f) * o.v[c] + 0.f;
 }
 
 // One element's update, Keras's formulas in Keras's float32 operation order (slots the kind does

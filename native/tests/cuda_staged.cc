@@ -252,8 +252,22 @@ struct Adapter {
     st.io(s0, N);
     st.io(s1, N);
     st.io(s2, N);
+    // The outer-product weights' vectors go up too, and the copy of p points at them.
+    kerno_optimizer_params q = p ? *p : kerno_optimizer_params{};
+    kerno_outer_grad outer[KERNO_MAX_OUTER_GRADS];
+    const bool staged = p && p->outer && p->n_outer > 0 && p->n_outer <= KERNO_MAX_OUTER_GRADS;
+    for (int32_t i = 0; staged && i < p->n_outer; ++i) {
+      outer[i] = p->outer[i];
+      st.in(outer[i].u, outer[i].rows);
+      st.in(outer[i].v, outer[i].cols);
+    }
     return st.call([&] {
-      return d()->optimizer_update(st.dev(param), st.dev(grad), st.dev(s0), st.dev(s1), st.dev(s2), N, p);
+      for (int32_t i = 0; staged && i < p->n_outer; ++i) {
+        outer[i].u = st.dev(p->outer[i].u);
+        outer[i].v = st.dev(p->outer[i].v);
+      }
+      if (staged) q.outer = outer;
+      return d()->optimizer_update(st.dev(param), st.dev(grad), st.dev(s0), st.dev(s1), st.dev(s2), N, p ? &q : nullptr);
     });
   }
 

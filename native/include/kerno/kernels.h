@@ -104,6 +104,21 @@ typedef enum kerno_optimizer_kind {
   KERNO_OPT_ADAMAX = 5   /* slots: [m, u (the exponentially weighted infinity norm)]; beta_1, beta_2, epsilon, step */
 } kerno_optimizer_kind;
 
+/* A weight whose gradient is the outer product u·vᵀ (rows × cols, row-major at param[offset]):
+ * a Dense layer's kernel at one input row per step (u = the input row, v = the pre-activation
+ * gradient), or its bias with u = NULL (read as all ones). The update takes element (r, c)'s
+ * gradient to be u[r]·v[c] + 0, exactly what a backward pass accumulating into zeros would have
+ * written, so the result is bit for bit the unfused one; grad[offset, offset + rows·cols) is
+ * neither read nor written (zero_grad leaves it as it is). */
+typedef struct kerno_outer_grad {
+  int64_t offset, rows, cols;
+  const float* u; /* rows, or NULL for ones */
+  const float* v; /* cols */
+} kerno_outer_grad;
+
+/* The most outer-product weights one optimizer_update takes. */
+#define KERNO_MAX_OUTER_GRADS 16
+
 /* One update step over a flat parameter buffer, Keras 3 formulas (keras/src/optimizers/ in Keras 3).
  * The caller applies gradient clipping first. `weight_decay` is Keras's decoupled decay applied
  * before the update: w -= w·weight_decay·learning_rate. */
@@ -127,6 +142,10 @@ typedef struct kerno_optimizer_params {
    * so a training step needs no separate zeroing pass before its next backward (which
    * accumulates into grad). grad is then written and must not overlap param or a slot. */
   int32_t zero_grad;
+  /* n_outer (0..KERNO_MAX_OUTER_GRADS) weights whose gradients are outer products (see
+   * kerno_outer_grad), sorted by offset, disjoint, inside [0, N). Zero-initialised = none. */
+  const kerno_outer_grad* outer;
+  int32_t n_outer;
 } kerno_optimizer_params;
 
 /* ---------------------------------------------------------------- random numbers ------------ */
