@@ -34,6 +34,12 @@ type F32 = Float32Array;
 type Flag = number | boolean;
 
 /**
+ * Trailing arguments of `optimizerUpdate`: groups of five (offset, rows, cols, u | null, v), each a
+ * weight whose gradient the kernel generates as the outer product u·vᵀ (kerno_outer_grad in kernels.h).
+ */
+export type OuterGradArgs = (number | Float32Array | null)[];
+
+/**
  * The raw addon (native/binding). Arguments are positional and follow native/include/kerno/kernels.h:
  * outputs, inputs, sizes, parameters, with the backend index first and enums as numbers.
  * Each function throws TypeError/RangeError for arguments that would endanger memory and an
@@ -61,7 +67,7 @@ export interface NativeAddon {
   optimizerUpdate(backend: number, param: F32, grad: F32, slot0: F32 | null, slot1: F32 | null, slot2: F32 | null,
     kind: number, learningRate: number, weightDecay: number, momentum: number, nesterov: Flag, rho: number,
     centered: Flag, beta1: number, beta2: number, amsgrad: Flag, epsilon: number, step: number, uProduct?: number,
-    zeroGrad?: Flag): void;
+    zeroGrad?: Flag, ...outer: OuterGradArgs): void;
   sumSquares(backend: number, x: F32): number;
   scale(backend: number, x: F32, s: number): void;
   clipByValue(backend: number, x: F32, v: number): void;

@@ -16,6 +16,15 @@ import type { NativeConvAddon } from '../nativeConv.js';
 import type { DeviceMemory } from './device.js';
 import { Weight, type WeightArgs } from './weight.js';
 
+/** @internal A weight whose gradient at this batch is the outer product u·vᵀ, `rows` × `cols` (Layer.outerGradients). */
+export interface OuterGradient {
+  readonly weight: Weight;
+  readonly rows: number;
+  readonly cols: number;
+  /** The `rows` values of u, or null for ones (a bias). */
+  readonly u: Float32Array | null;
+}
+
 /** What a layer sees while running one batch. */
 export interface RunContext {
   /** The raw native addon (dense and conv families). */
@@ -190,6 +199,25 @@ export abstract class Layer {
    */
   backwardFused(ctx: RunContext, io: LayerGradIO): void {
     throw new Error(`Layer "${this.name}" (${this.className}) does not fuse its backward with the layer before it`);
+  }
+
+  /**
+   * @internal Training at `batch` samples: the weights whose gradients are outer products u·vᵀ (a
+   * Dense layer at one row per step), which the optimizer can generate itself instead of reading
+   * them from the gradient arena (kerno_outer_grad). `u` views `io` (null: ones); v is what
+   * `backwardOuter` returns. Empty (the default) when the layer has none.
+   */
+  outerGradients(batch: number, io: LayerIO): readonly OuterGradient[] {
+    return [];
+  }
+
+  /**
+   * @internal The backward pass without the gradients `outerGradients` listed: accumulates
+   * `io.dinp` only and returns v, the vector those gradients are u·vᵀ of, valid until the step's
+   * optimizer update. Engine plumbing: only layers whose `outerGradients` can be non-empty override it.
+   */
+  backwardOuter(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): Float32Array {
+    throw new Error(`Layer "${this.name}" (${this.className}) has no outer-product gradients`);
   }
 
   /** Keras-style configuration (camelCase keys), for summary and saving. */

@@ -3,7 +3,7 @@
  * Like Keras, an input of higher rank is transformed along its last axis (`[..., inputs]` →
  * `[..., units]`).
  */
-import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type RunContext } from '../engine/layer.js';
+import { Layer, type LayerArgs, type LayerGradIO, type LayerIO, type OuterGradient, type RunContext } from '../engine/layer.js';
 import type { Weight } from '../engine/weight.js';
 import { type ActivationBiasArgs, type ActivationIdentifier, ActivationTail } from './activations.js';
 import {
@@ -98,6 +98,27 @@ export class Dense extends Layer {
     if (io.dinp === null && dkernel === null && dbias === null) return;
     const d = this.tail.gradient(ctx, io, fromPreActivation, rows, this.units);
     ctx.addon.denseBackward(ctx.backend, io.dinp, dkernel, dbias, d, io.inp, kernel.value, rows, this.inputs, this.units);
+  }
+
+  /**
+   * At one row per step the kernel's gradient is inpᵀ·d, an outer product, and the bias's is d:
+   * the optimizer generates both (kerno_outer_grad) instead of this layer writing 4·inputs·units
+   * bytes of gradient for it to read back. Regularized weights need their gradient in the arena.
+   */
+  override outerGradients(batch: number, io: LayerIO): readonly OuterGradient[] {
+    const kernel = this.kernel!, bias = this.bias;
+    if (batch * this.rowsPerSample !== 1 || kernel.grad === null || kernel.regularizer) return [];
+    if (bias && bias.grad !== null && bias.regularizer) return [];
+    const list: OuterGradient[] = [{ weight: kernel, rows: this.inputs, cols: this.units, u: io.inp }];
+    if (bias && bias.grad !== null) list.push({ weight: bias, rows: 1, cols: this.units, u: null });
+    return list;
+  }
+
+  override backwardOuter(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): Float32Array {
+    const d = this.tail.gradient(ctx, io, fromPreActivation, 1, this.units);
+    if (io.dinp !== null)
+      ctx.addon.denseBackward(ctx.backend, io.dinp, null, null, d, io.inp, this.kernel!.value, 1, this.inputs, this.units);
+    return d;
   }
 
   override reluOutput(): boolean {

@@ -171,14 +171,25 @@ export abstract class FusedOptimizer extends Optimizer {
     const addon = ctx.addon, backend = ctx.backend, p = this.params, slots = this.slotBuffers;
     try {
       this.clip(ctx, grads);
-      const step = this.iterations + 1;
-      addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum, p.nesterov,
-        p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true);
+      const step = this.iterations + 1, outer = ctx.outer;
+      if (outer !== undefined && outer.length > 0) {
+        addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum,
+          p.nesterov, p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true,
+          ...outer);
+      } else {
+        addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum,
+          p.nesterov, p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true);
+      }
     } catch (e) {
       rethrowNative(e);
     }
     this.iterations++;
     return ctx.zeroGrads === true;
+  }
+
+  /** Clipping by value or norm reads the whole gradient first, so only an unclipped update generates outer products. */
+  override acceptsOuterGradients(): boolean {
+    return this.clipnorm === undefined && this.clipvalue === undefined && this.globalClipnorm === undefined;
   }
 
   /** Keras `_clip_gradients`, rebuilt from the sum_squares / scale / clip_by_value kernels. */

@@ -4,7 +4,7 @@
  * update over the whole arena; `segments` locate each weight for per-variable work (clipnorm).
  * Subclasses (SGD, Adam, ...) hold Keras's defaults and update rules; see keras-semantics.md.
  */
-import type { NativeAddon } from '../native.js';
+import type { NativeAddon, OuterGradArgs } from '../native.js';
 import type { LearningRateSchedule } from './schedules.js';
 
 /** Where one trainable weight lives in the arena. */
@@ -38,6 +38,12 @@ export interface OptimizerContext {
    * separate zeroing pass over the arena). Default false.
    */
   readonly zeroGrads?: boolean;
+  /**
+   * @internal Weights whose gradients are outer products the update generates itself (see
+   * `Optimizer.acceptsOuterGradients`), as `optimizerUpdate`'s trailing groups of five; their
+   * ranges of `grads` hold zeros and are left so. Only set for optimizers that accept them.
+   */
+  readonly outer?: OuterGradArgs;
 }
 
 export abstract class Optimizer {
@@ -64,6 +70,15 @@ export abstract class Optimizer {
    * (as `ctx.zeroGrads` asks); anything else tells the caller to zero them itself.
    */
   abstract apply(ctx: OptimizerContext, params: Float32Array, grads: Float32Array): boolean | void;
+
+  /**
+   * @internal Whether `apply` takes `ctx.outer`: gradients it generates as outer products instead of
+   * reading them (a Dense layer at one row per step; kerno_outer_grad). False unless the update is
+   * elementwise in the gradient, i.e. no norm clipping that would need the gradients first.
+   */
+  acceptsOuterGradients(): boolean {
+    return false;
+  }
 
   /** Slot buffers by name (e.g. `m`, `v`), each as long as the arena, for saving and loading. */
   abstract slots(): { name: string; values: Float32Array }[];
