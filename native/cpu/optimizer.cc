@@ -55,11 +55,21 @@ using opt::update_one;
 #define KERNO_SPAN inline
 #endif
 
+// What a span reads as its gradient: the written-out one (a pointer), or one row of an
+// outer-product weight (kerno_outer_grad), u·v[j] + 0 as opt::outer_at, computed in the loop.
+struct OuterRow {
+  float u;
+  const float* __restrict v;
+  float operator[](int64_t j) const { return u * v[j] + 0.f; }
+  OuterRow operator+(int64_t k) const { return {u, v + k}; }
+};
+
 KERNO_SPAN void decay_span(float* __restrict w, int64_t n, float wd, float lr) {
   for (int64_t i = 0; i < n; ++i) w[i] = w[i] - w[i] * wd * lr;
 }
 
-KERNO_SPAN void sgd_span(const Coeffs& c, float* __restrict w, const float* __restrict g, float* __restrict v,
+template <class G>
+KERNO_SPAN void sgd_span(const Coeffs& c, float* __restrict w, G g, float* __restrict v,
               int64_t n) {
   const float lr = c.lr, m = c.momentum;
   if (m == 0.f) {
@@ -77,7 +87,8 @@ KERNO_SPAN void sgd_span(const Coeffs& c, float* __restrict w, const float* __re
   }
 }
 
-KERNO_SPAN void adagrad_span(const Coeffs& c, float* __restrict w, const float* __restrict g,
+template <class G>
+KERNO_SPAN void adagrad_span(const Coeffs& c, float* __restrict w, G g,
                   float* __restrict acc, int64_t n) {
   const float lr = c.lr, eps = c.eps;
   for (int64_t i = 0; i < n; ++i) {
@@ -90,7 +101,8 @@ KERNO_SPAN void adagrad_span(const Coeffs& c, float* __restrict w, const float* 
 // loops; `inc` is stack scratch of kChunk floats.
 constexpr int64_t kChunk = 512;
 
-KERNO_SPAN void rmsprop_chunk(const Coeffs& c, float* __restrict w, const float* __restrict g,
+template <class G>
+KERNO_SPAN void rmsprop_chunk(const Coeffs& c, float* __restrict w, G g,
                    float* __restrict vel, float* __restrict mom, float* __restrict avg, int64_t n) {
   const float lr = c.lr, rho = c.rho, omr = c.one_minus_rho, eps = c.eps, m = c.momentum;
   float inc[kChunk];
@@ -116,15 +128,16 @@ KERNO_SPAN void rmsprop_chunk(const Coeffs& c, float* __restrict w, const float*
   }
 }
 
-KERNO_SPAN void rmsprop_span(const Coeffs& c, float* w, const float* g, float* vel, float* mom, float* avg,
-                  int64_t n) {
+template <class G>
+KERNO_SPAN void rmsprop_span(const Coeffs& c, float* w, G g, float* vel, float* mom, float* avg, int64_t n) {
   for (int64_t b = 0; b < n; b += kChunk) {
     int64_t len = n - b < kChunk ? n - b : kChunk;
     rmsprop_chunk(c, w + b, g + b, vel + b, mom ? mom + b : nullptr, avg ? avg + b : nullptr, len);
   }
 }
 
-KERNO_SPAN void adam_span(const Coeffs& c, float* __restrict w, const float* __restrict g,
+template <class G>
+KERNO_SPAN void adam_span(const Coeffs& c, float* __restrict w, G g,
                float* __restrict m, float* __restrict v, float* __restrict vhat, int64_t n) {
   const float b1 = c.one_minus_b1, b2 = c.one_minus_b2, alpha = c.alpha, eps = c.eps;
   if (c.amsgrad) {
@@ -136,8 +149,9 @@ KERNO_SPAN void adam_span(const Coeffs& c, float* __restrict w, const float* __r
     }
   } else {
     for (int64_t i = 0; i < n; ++i) {
-      m[i] = m[i] + (g[i] - m[i]) * b1;
-      v[i] = v[i] + (g[i] * g[i] - v[i]) * b2;
+      const float gi = g[i];
+      m[i] = m[i] + (gi - m[i]) * b1;
+      v[i] = v[i] + (gi * gi - v[i]) * b2;
       w[i] = w[i] - (m[i] * alpha) / (std::sqrt(v[i]) + eps);
     }
   }
@@ -145,7 +159,8 @@ KERNO_SPAN void adam_span(const Coeffs& c, float* __restrict w, const float* __r
 
 // Nadam in one pass: the divisions stay divisions (Keras divides), so results match the
 // reference bit for bit; a division by a loop-invariant is still vectorised.
-KERNO_SPAN void nadam_span(const Coeffs& c, float* __restrict w, const float* __restrict g, float* __restrict m,
+template <class G>
+KERNO_SPAN void nadam_span(const Coeffs& c, float* __restrict w, G g, float* __restrict m,
                 float* __restrict v, int64_t n) {
   const float b1 = c.one_minus_b1, b2 = c.one_minus_b2, lr = c.lr, eps = c.eps;
   const float un = c.u_next, dn = c.d_next, cg = c.c_g, d0 = c.d_now, dv = c.d_v;
@@ -157,7 +172,8 @@ KERNO_SPAN void nadam_span(const Coeffs& c, float* __restrict w, const float* __
   }
 }
 
-KERNO_SPAN void adamax_span(const Coeffs& c, float* __restrict w, const float* __restrict g, float* __restrict m,
+template <class G>
+KERNO_SPAN void adamax_span(const Coeffs& c, float* __restrict w, G g, float* __restrict m,
                  float* __restrict u, int64_t n) {
   const float b1 = c.one_minus_b1, b2 = c.beta_2, lr = c.lr, eps = c.eps, d = c.d_b1;
   for (int64_t i = 0; i < n; ++i) {
@@ -170,20 +186,6 @@ KERNO_SPAN void adamax_span(const Coeffs& c, float* __restrict w, const float* _
 
 float* at(float* p, int64_t off) { return p ? p + off : nullptr; }
 
-// Gradients generated per block for an outer-product weight (kerno_outer_grad): 8 KiB, in L1.
-constexpr int64_t kOuterBlock = 2048;
-
-// g (n) = elements [k, k + n) of o's gradient, u[r]·v[c] + 0 as opt::outer_at, a row at a time.
-void fill_outer(const kerno_outer_grad& o, int64_t k, int64_t n, float* __restrict g) {
-  int64_t r = k / o.cols, c = k - r * o.cols;
-  for (int64_t i = 0; i < n; c = 0, ++r) {
-    const float ur = o.u ? o.u[r] : 1.f;
-    const float* __restrict v = o.v + c;
-    const int64_t len = std::min(n - i, o.cols - c);
-    for (int64_t j = 0; j < len; ++j) g[i + j] = ur * v[j] + 0.f;
-    i += len;
-  }
-}
 
 // The slots this configuration reads; the others become NULL so that whatever the caller passed
 // for an unused slot is never offset or touched.
@@ -197,8 +199,8 @@ Slots used_slots(const kerno_optimizer_params& p, float* s0, float* s1, float* s
   return {need[0] ? s0 : nullptr, need[1] ? s1 : nullptr, need[2] ? s2 : nullptr};
 }
 
-KERNO_SPAN void update_span(const Coeffs& c, float* w, const float* g, float* s0, float* s1, float* s2,
-                 int64_t n) {
+template <class G>
+KERNO_SPAN void update_span(const Coeffs& c, float* w, G g, float* s0, float* s1, float* s2, int64_t n) {
   if (c.wd != 0.f) decay_span(w, n, c.wd, c.lr);
   switch (c.kind) {
     case KERNO_OPT_SGD: sgd_span(c, w, g, s0, n); break;
@@ -210,10 +212,16 @@ KERNO_SPAN void update_span(const Coeffs& c, float* w, const float* g, float* s0
   }
 }
 
-// The baseline entry point, and the AVX2 one where the compiler can target it per function.
+// The baseline entry points, and the AVX2 ones where the compiler can target them per function:
+// over written gradients, and over one row u·v of an outer-product weight.
 void update_span_baseline(const Coeffs& c, float* w, const float* g, float* s0, float* s1, float* s2,
                           int64_t n) {
   update_span(c, w, g, s0, s1, s2, n);
+}
+
+void update_row_baseline(const Coeffs& c, float* w, float u, const float* v, float* s0, float* s1, float* s2,
+                         int64_t n) {
+  update_span(c, w, OuterRow{u, v}, s0, s1, s2, n);
 }
 
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
@@ -222,19 +230,27 @@ __attribute__((target("avx2"))) void update_span_avx2(const Coeffs& c, float* w,
                                                      float* s1, float* s2, int64_t n) {
   update_span(c, w, g, s0, s1, s2, n);
 }
+
+__attribute__((target("avx2"))) void update_row_avx2(const Coeffs& c, float* w, float u, const float* v,
+                                                    float* s0, float* s1, float* s2, int64_t n) {
+  update_span(c, w, OuterRow{u, v}, s0, s1, s2, n);
+}
 #endif
 
-using span_fn = void (*)(const Coeffs&, float*, const float*, float*, float*, float*, int64_t);
+struct Spans {
+  void (*written)(const Coeffs&, float*, const float*, float*, float*, float*, int64_t);
+  void (*row)(const Coeffs&, float*, float, const float*, float*, float*, float*, int64_t);
+};
 
 // AVX2 when the CPU has it, unless KERNO_SIMD=portable caps the build to the baseline (the way
 // the tests reach the baseline loops on an AVX2 machine). Both give identical results.
-span_fn pick_span() {
+Spans pick_spans() {
 #if KERNO_OPT_AVX2
   const char* cap = std::getenv("KERNO_SIMD");
   bool portable = cap && std::strcmp(cap, "portable") == 0;
-  if (cpu_features().avx2_fma && !portable) return update_span_avx2;
+  if (cpu_features().avx2_fma && !portable) return {update_span_avx2, update_row_avx2};
 #endif
-  return update_span_baseline;
+  return {update_span_baseline, update_row_baseline};
 }
 
 // ---- sum of squares: a fixed split, so the result does not depend on the thread count -------
@@ -280,23 +296,22 @@ kerno_status cpu_optimizer_update(float* param, float* grad, float* slot0, float
   if (s != KERNO_OK || N == 0) return s;
   const Coeffs c = make_coeffs(*p);
   const Slots sl = used_slots(*p, slot0, slot1, slot2);
-  static const span_fn span = pick_span();
+  static const Spans spans = pick_spans();
   // With zero_grad, each block's gradients are zeroed right after its update, from L1.
   const bool zero = p->zero_grad != 0;
   const kerno_outer_grad* outer = p->outer;
   const int32_t n_outer = p->n_outer;
   parallel_for(N, kGrain, [&](int64_t b, int64_t e) {
-    float scratch[kOuterBlock];
     int32_t o = 0;
     while (o < n_outer && outer_end(outer[o]) <= b) ++o;
     for (int64_t i = b; i < e;) {
       if (o < n_outer && i >= outer[o].offset) {
-        // Inside an outer-product weight: its gradient is generated a block at a time.
+        // Inside an outer-product weight: a row (or what of it lies in this chunk) at a time.
         const kerno_outer_grad& w = outer[o++];
         for (const int64_t end = std::min(e, outer_end(w)); i < end;) {
-          const int64_t n = std::min(kOuterBlock, end - i);
-          fill_outer(w, i - w.offset, n, scratch);
-          span(c, param + i, scratch, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
+          const int64_t r = (i - w.offset) / w.cols, col = i - w.offset - r * w.cols;
+          const int64_t n = std::min(w.cols - col, end - i);
+          spans.row(c, param + i, w.u ? w.u[r] : 1.f, w.v + col, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
           i += n;
         }
         continue;
@@ -305,7 +320,7 @@ kerno_status cpu_optimizer_update(float* param, float* grad, float* slot0, float
       const int64_t block = zero ? kZeroBlock : stop - i;
       while (i < stop) {
         const int64_t n = std::min(block, stop - i);
-        span(c, param + i, grad + i, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
+        spans.written(c, param + i, grad + i, at(sl.s0, i), at(sl.s1, i), at(sl.s2, i), n);
         if (zero) std::memset(grad + i, 0, static_cast<size_t>(n) * sizeof(float));
         i += n;
       }
