@@ -156,6 +156,32 @@ struct Avx2Ukr {
     }
   }
 
+  // One row across four panels (gemm_driver.h HasRow4): eight accumulators, each column summed
+  // as rows<1> sums it (k ascending, one FMA per k, the same epilogue), so results are the same.
+  KERNO_AVX2 static void row4(int64_t kc, const float* a, int64_t csa, const float* const b[4], int64_t rsb,
+                              float* c, float alpha, float beta) {
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) acc[q] = _mm256_setzero_ps();
+    for (int64_t k = 0; k < kc; ++k) {
+      const __m256 ak = _mm256_broadcast_ss(a + k * csa);
+      const int64_t off = k * rsb;
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) {
+        acc[2 * q] = _mm256_fmadd_ps(ak, _mm256_loadu_ps(b[q] + off), acc[2 * q]);
+        acc[2 * q + 1] = _mm256_fmadd_ps(ak, _mm256_loadu_ps(b[q] + off + 8), acc[2 * q + 1]);
+      }
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    const __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) {
+      float* cq = c + q * 8;
+      if (beta == 0.f) _mm256_storeu_ps(cq, _mm256_mul_ps(va, acc[q]));
+      else _mm256_storeu_ps(cq, _mm256_fmadd_ps(va, acc[q], _mm256_mul_ps(vb, _mm256_loadu_ps(cq))));
+    }
+  }
+
   // mr rows (1..6): a row-count-specific kernel, so an edge of 2 rows costs 2 rows of FMAs.
   KERNO_AVX2 static void ukr(int mr, int64_t kc, const float* a, int64_t rsa, int64_t csa, const float* b,
                              int64_t rsb, float* c, int64_t ldc, float alpha, float beta) {

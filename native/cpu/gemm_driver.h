@@ -46,6 +46,7 @@
 #include <memory>
 #include <new>
 #include <thread>
+#include <type_traits>
 
 #include "cpu/ops.h"
 #include "runtime/aligned_alloc.h"
@@ -311,6 +312,33 @@ inline void micro_tile(const Job& j, const SliceOperands& op, int64_t i0, int64_
     }
 }
 
+// Optional in a Ukr: `row4(kc, a, csa, b[4], rsb, c, alpha, beta)`, one row of C across four
+// full panels (4·NR columns; panel q at b[q], row k at b[q] + k·rsb), with the arithmetic of
+// ukr(1, ...) column for column. A one-row tile of ukr keeps only NR/8 accumulators, too few to
+// cover the FMA latency; four panels give it enough. A batch-1 Dense layer is all such rows.
+template <class U, class = void>
+struct HasRow4 : std::false_type {};
+template <class U>
+struct HasRow4<U, std::void_t<decltype(&U::row4)>> : std::true_type {};
+
+// A one-row item (M = 1): four panels at a time through U::row4, the ragged rest as tiles.
+template <class U>
+void row_sweep(const Job& j, const SliceOperands& op, int64_t i0, int64_t j0, int64_t cols, int64_t pc,
+               int64_t kc, float beta) {
+  constexpr int MR = U::MR, NR = U::NR;
+  const int64_t csa = j.pack_a ? MR : j.csa;
+  int64_t jr = 0, rsb = 0;
+  for (; jr + 4 * NR <= cols; jr += 4 * NR) {
+    const float* bp[4];
+    for (int q = 0; q < 4; ++q) bp[q] = panel_at<U>(j, op, j0, cols, pc, kc, jr + q * NR, &rsb);
+    U::row4(kc, op.a, csa, bp, rsb, j.C + i0 * j.ldc + j0 + jr, j.alpha, beta);
+  }
+  for (; jr < cols; jr += NR) {
+    const float* bp = panel_at<U>(j, op, j0, cols, pc, kc, jr, &rsb);
+    micro_tile<U>(j, op, i0, 1, j0, cols, kc, beta, 0, jr, bp, rsb);
+  }
+}
+
 // C[i0.., j0..] (rows × cols) = alpha · op(A) · op(B) + beta · C over the K slice at pc.
 // Normally panels outer, rows inner: each B̂ panel stays in L1 while the Ã block streams from L2.
 // When the slice's B̃ is small enough to stay in L2 (short K), rows go outer instead: C is then
@@ -320,6 +348,9 @@ template <class U>
 void macro_kernel(const Job& j, const SliceOperands& op, int64_t i0, int64_t rows, int64_t j0,
                   int64_t cols, int64_t pc, int64_t kc, float beta) {
   constexpr int MR = U::MR, NR = U::NR;
+  if constexpr (HasRow4<U>::value) {
+    if (rows == 1) return row_sweep<U>(j, op, i0, j0, cols, pc, kc, beta);
+  }
   int64_t rsb;
   if (j.pack_b && kc * cols <= kRowOrderMaxFloats) {
     for (int64_t ir = 0; ir < rows; ir += MR)

@@ -229,6 +229,33 @@ KERNO_TEST(gemm_thread_count_invariant) {
   KT_CHECK_OK(kerno_set_num_threads(saved));
 }
 
+// A one-row product (a batch-1 Dense layer) takes its own path through the micro-kernels (four
+// panels at a time where a level has one), but must sum every element as a taller product sums
+// that row: each row of a 7-row product equals, bit for bit, the product of that row alone.
+KERNO_TEST(gemm_one_row_matches_its_row_of_a_taller_product) {
+  const int64_t shapes[][2] = {{784, 256}, {37, 200}, {600, 64}, {5, 130}, {300, 17}};  // K, N
+  for (const auto& sh : shapes)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb)
+        for (float beta : {0.f, 0.3f}) {
+          Problem p = make_problem({7, sh[1], sh[0], ta, tb, 0.5f, beta}, 123);
+          for (const kerno_backend* be : kt::backends()) {
+            if (!is_host(be)) continue;
+            std::vector<float> tall = p.c0, rows = p.c0;
+            kerno_gemm_params prm = p.params();
+            KT_CHECK_OK(be->gemm(tall.data() + 1, p.A(), p.B(), &prm));
+            kerno_gemm_params one = prm;
+            one.M = 1;
+            for (int64_t r = 0; r < 7; ++r) {
+              const float* a = p.A() + (ta ? r : r * p.lda);  // row r of op(A)
+              KT_CHECK_OK(be->gemm(rows.data() + 1 + r * p.ldc, a, p.B(), &one));
+            }
+            KT_CHECK(std::memcmp(tall.data(), rows.data(), tall.size() * sizeof(float)) == 0,
+                     "%s: one-row products differ from the 7-row product", describe(be, p.c).c_str());
+          }
+        }
+}
+
 KERNO_TEST(gemm_rejects_bad_parameters) {
   float a[64] = {}, b[64] = {}, c[64] = {};
   //                 tA tB  M  N  K lda ldb ldc alpha beta
