@@ -121,6 +121,19 @@ describe('device-sim', () => {
     });
   }
 
+  it('batch 1, where the optimizer generates the Dense weight gradients from device buffers, matches the CPU', async () => {
+    const d = data(9, [6], 3, 31);
+    const run = async (device: Device) => {
+      const m = mlp(6);
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', device });
+      const h = await m.fit(d.x, d.y, { epochs: 2, batchSize: 1, verbose: 0 });
+      return { loss: h.history.loss, w: weightsOf(m) };
+    };
+    const cpu = await run('cpu'), dev = await run('cuda');
+    expect(dev.loss).toEqual(cpu.loss);
+    expectSame(cpu.w, dev.w, 'weights');
+  });
+
   it('trainOnBatch, testOnBatch and predictOnBatch match the CPU', async () => {
     const d = data(10, [10, 10, 1], 3, 21);
     const run = (device: Device) => {
