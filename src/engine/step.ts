@@ -16,6 +16,12 @@
  * gradient: nothing reads it (automatic differentiation skips it too). For the tutorial's MLP
  * this is the 784×256 product of the first Dense's dX, a third of the step's arithmetic.
  *
+ * At one row per step a Dense layer's weight gradients are outer products (Layer.outerGradients):
+ * when the optimizer takes them (Optimizer.acceptsOuterGradients: the built-in ones, unclipped),
+ * the layer runs `backwardOuter`, which writes no weight gradient, and the optimizer computes
+ * them inside its update from the layer's input and pre-activation gradient (kerno_outer_grad),
+ * bit for bit what the arena would have held. Their part of the arena stays zero.
+ *
  * Epoch values follow Keras 3 (backend/tensorflow/trainer.py): the loss tracker is a Mean
  * updated with `sample_weight = batch size`, so the epoch loss is Σ loss_b·B_b / Σ B_b, and the
  * compiled metrics stream over every sample; neither sees sample or class weights (Keras passes
