@@ -101,9 +101,9 @@ export class Dense extends Layer {
   }
 
   /**
-   * At one row per step the kernel's gradient is inpᵀ·d, an outer product, and the bias's is d:
-   * the optimizer generates both (kerno_outer_grad) instead of this layer writing 4·inputs·units
-   * bytes of gradient for it to read back. Regularized weights need their gradient in the arena.
+   * @internal At one row per step the kernel's gradient is inpᵀ·d, an outer product, and the
+   * bias's is d: the optimizer generates both (kerno_outer_grad) instead of this layer writing
+   * 4·inputs·units bytes of gradient for it to read back. Regularized weights need theirs in the arena.
    */
   override outerGradients(batch: number, io: LayerIO): readonly OuterGradient[] {
     const kernel = this.kernel!, bias = this.bias;
@@ -114,6 +114,7 @@ export class Dense extends Layer {
     return list;
   }
 
+  /** @internal */
   override backwardOuter(ctx: RunContext, io: LayerGradIO, fromPreActivation: boolean): Float32Array {
     const d = this.tail.gradient(ctx, io, fromPreActivation, 1, this.units);
     if (io.dinp !== null)
