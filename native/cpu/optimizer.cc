@@ -6,6 +6,10 @@
 // `lr · (g / sqrt(...))`) so that results match Keras to the last bit wherever the compiler does
 // not fuse a multiply-add. Weight decay runs first, as in BaseOptimizer._backend_apply_gradients
 // (clip → weight decay → update_step); clipping itself is the caller's job.
+//
+// A weight whose gradient is an outer product (kerno_outer_grad: a Dense layer at batch 1) is
+// updated from u and v directly: the spans are templates over their gradient source, so the
+// same loops read u[r]·v[c] + 0 where they would have read the written gradient.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -185,7 +189,6 @@ KERNO_SPAN void adamax_span(const Coeffs& c, float* __restrict w, G g, float* __
 }
 
 float* at(float* p, int64_t off) { return p ? p + off : nullptr; }
-
 
 // The slots this configuration reads; the others become NULL so that whatever the caller passed
 // for an unused slot is never offset or touched.
