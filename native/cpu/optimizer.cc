@@ -153,9 +153,8 @@ KERNO_SPAN void adam_span(const Coeffs& c, float* __restrict w, G g,
     }
   } else {
     for (int64_t i = 0; i < n; ++i) {
-      const float gi = g[i];
-      m[i] = m[i] + (gi - m[i]) * b1;
-      v[i] = v[i] + (gi * gi - v[i]) * b2;
+      m[i] = m[i] + (g[i] - m[i]) * b1;
+      v[i] = v[i] + (g[i] * g[i] - v[i]) * b2;
       w[i] = w[i] - (m[i] * alpha) / (std::sqrt(v[i]) + eps);
     }
   }

@@ -11,9 +11,12 @@
  * clipnorm needs are cached for the gradient arena they were made for.
  */
 import { ShapeError, ValueError, expectedMessage } from '../errors.js';
-import { rethrowNative } from '../native.js';
+import { type OuterGradArgs, rethrowNative } from '../native.js';
 import { type ArenaSegment, Optimizer, type OptimizerArgs, type OptimizerContext } from './optimizer.js';
 import { LearningRateSchedule } from './schedules/learningRateSchedule.js';
+
+/** No outer-product gradients (OptimizerContext.outer left out). */
+const NO_OUTER: Readonly<OuterGradArgs> = [];
 
 /** The kernel's hyper-parameters besides the learning rate and weight decay (kernels.h order). */
 export interface KernelParams {
@@ -171,15 +174,10 @@ export abstract class FusedOptimizer extends Optimizer {
     const addon = ctx.addon, backend = ctx.backend, p = this.params, slots = this.slotBuffers;
     try {
       this.clip(ctx, grads);
-      const step = this.iterations + 1, outer = ctx.outer;
-      if (outer !== undefined && outer.length > 0) {
-        addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum,
-          p.nesterov, p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true,
-          ...outer);
-      } else {
-        addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum,
-          p.nesterov, p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true);
-      }
+      const step = this.iterations + 1;
+      addon.optimizerUpdate(backend, params, grads, slots[0], slots[1], slots[2], this.kind, lr, this.weightDecay, p.momentum,
+        p.nesterov, p.rho, p.centered, p.beta1, p.beta2, p.amsgrad, p.epsilon, step, this.stepScalar(step), ctx.zeroGrads === true,
+        ...(ctx.outer ?? NO_OUTER));
     } catch (e) {
       rethrowNative(e);
     }
