@@ -21,7 +21,8 @@
 //         (N, K) / (K, N), C (M−1)·ldc + N;
 //   dense: inp B·I, kernel I·U, bias U, out/dout B·U (dinp B·I, dkernel I·U, dbias U);
 //   activation N; softmax R·C; loss: pred B·C, target B (sparse kinds) or B·C, weight and loss B,
-//   dpred B·C; optimizer: param, grad and each slot N; sum_squares: x N, out one double;
+//   dpred B·C; optimizer: param, grad and each slot N, each outer-product weight's u rows and v
+//   cols; sum_squares: x N, out one double;
 //   scale/clip/rng N; conv2d: inp B·H·W·C, out B·OH·OW·K, kernel KH·KW·C·K, bias K;
 //   depthwise: out B·OH·OW·C·M, kernel KH·KW·C·M, bias C·M (M = p->K); pooling: inp B·H·W·C,
 //   out B·OH·OW·C; global pooling: inp B·S·C, out B·C; batchnorm: N·C tensors and C vectors;
