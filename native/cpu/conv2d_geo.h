@@ -1,5 +1,6 @@
 // Conv2D geometry with the products the loops need, shared by the scalar reference
-// (conv2d_ref.cc) and the im2col + GEMM path (conv2d.cc).
+// (conv2d_ref.cc) and the im2col + GEMM path (conv2d.cc); the tap walk of the scalar references
+// (conv2d_ref.cc, depthwise_conv2d.cc).
 #ifndef KERNO_CPU_CONV2D_GEO_H
 #define KERNO_CPU_CONV2D_GEO_H
 
@@ -20,6 +21,23 @@ struct Geo {
   // A 1×1 stride-1 unpadded conv: the NHWC input is already the (P,C) im2col matrix.
   bool pointwise() const { return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0; }
 };
+
+// Calls f(o, t, i) for every tap of every output pixel that falls inside the input: o the output
+// pixel (B·OH·OW order), t the kernel tap (kh·KW + kw), i the input pixel (B·H·W order). Each
+// pixel's taps come in (kh, kw) order, so sums over them run in the order of the naive loops.
+// G is any geometry with the window fields (this Geo, the depthwise one).
+template <class G, class F>
+void for_each_tap(const G& g, F&& f) {
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t oh = 0; oh < g.OH; ++oh)
+      for (int64_t ow = 0; ow < g.OW; ++ow)
+        for (int64_t kh = 0; kh < g.KH; ++kh)
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            f((b * g.OH + oh) * g.OW + ow, kh * g.KW + kw, (b * g.H + ih) * g.W + iw);
+          }
+}
 
 }  // namespace kerno::conv2d
 

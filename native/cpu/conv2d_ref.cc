@@ -11,26 +11,7 @@ namespace kerno {
 
 using checks::conv2d_check;
 using conv2d::Geo;
-
-namespace {
-
-// Calls f(o, t, i) for every tap of every output pixel that falls inside the input: o the output
-// pixel (B·OH·OW order), t the kernel tap (kh·KW + kw), i the input pixel (B·H·W order). Each
-// pixel's taps come in (kh, kw) order, so the sums below run in the order of the naive loops.
-template <class F>
-void for_each_tap(const Geo& g, F&& f) {
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow)
-        for (int64_t kh = 0; kh < g.KH; ++kh)
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            f((b * g.OH + oh) * g.OW + ow, kh * g.KW + kw, (b * g.H + ih) * g.W + iw);
-          }
-}
-
-}  // namespace
+using conv2d::for_each_tap;
 
 // out (B,OH,OW,K) = act(conv(inp (B,H,W,C), kernel (KH,KW,C,K)) + bias (K)); bias may be NULL.
 // The activation runs afterwards through the reference activation (what fusing must reproduce).

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "cpu/conv2d_epilogue.h"
+#include "cpu/conv2d_geo.h"
 #include "cpu/ops_conv.h"
 #include "runtime/aligned_alloc.h"
 #include "runtime/threadpool.h"
@@ -21,6 +22,7 @@
 namespace kerno {
 
 using checks::conv2d_check;
+using conv2d::for_each_tap;
 
 namespace {
 
@@ -165,23 +167,15 @@ kerno_status ref_depthwise_conv2d_forward(float* out, const float* inp, const fl
   kerno_status s = conv_check_forward(p, out && inp && kernel);
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow)
-        for (int64_t c = 0; c < g.C; ++c)
-          for (int64_t m = 0; m < g.M; ++m) {
-            int64_t j = c * g.M + m;
-            float acc = bias ? bias[j] : 0.f;
-            for (int64_t kh = 0; kh < g.KH; ++kh)
-              for (int64_t kw = 0; kw < g.KW; ++kw) {
-                int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                acc += inp[((b * g.H + ih) * g.W + iw) * g.C + c] * kernel[(kh * g.KW + kw) * g.CM + j];
-              }
-            out[((b * g.OH + oh) * g.OW + ow) * g.CM + j] = acc;
-          }
+  const int64_t P = g.B * g.OH * g.OW;
+  for (int64_t o = 0; o < P; ++o)
+    for (int64_t j = 0; j < g.CM; ++j) out[o * g.CM + j] = bias ? bias[j] : 0.f;
+  // Output channel j = c·M + m reads input channel c only.
+  for_each_tap(g, [&](int64_t o, int64_t t, int64_t i) {
+    for (int64_t j = 0; j < g.CM; ++j) out[o * g.CM + j] += inp[i * g.C + j / g.M] * kernel[t * g.CM + j];
+  });
   if (p->act.kind == KERNO_ACT_LINEAR) return KERNO_OK;
-  return ref_activation_forward(out, out, g.B * g.OH * g.OW * g.CM, &p->act);
+  return ref_activation_forward(out, out, P * g.CM, &p->act);
 }
 
 kerno_status ref_depthwise_conv2d_backward(float* dinp, float* dkernel, float* dbias, const float* dout,
@@ -189,23 +183,17 @@ kerno_status ref_depthwise_conv2d_backward(float* dinp, float* dkernel, float* d
   kerno_status s = conv2d_check(p, dout && (!dinp || kernel) && (!dkernel || inp));
   if (s != KERNO_OK || p->B == 0) return s;
   Geo g(*p);
-  for (int64_t b = 0; b < g.B; ++b)
-    for (int64_t oh = 0; oh < g.OH; ++oh)
-      for (int64_t ow = 0; ow < g.OW; ++ow)
-        for (int64_t c = 0; c < g.C; ++c)
-          for (int64_t m = 0; m < g.M; ++m) {
-            int64_t j = c * g.M + m;
-            float d = dout[((b * g.OH + oh) * g.OW + ow) * g.CM + j];
-            if (dbias) dbias[j] += d;
-            for (int64_t kh = 0; kh < g.KH; ++kh)
-              for (int64_t kw = 0; kw < g.KW; ++kw) {
-                int64_t ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
-                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                int64_t xi = ((b * g.H + ih) * g.W + iw) * g.C + c, ki = (kh * g.KW + kw) * g.CM + j;
-                if (dinp) dinp[xi] += d * kernel[ki];
-                if (dkernel) dkernel[ki] += d * inp[xi];
-              }
-          }
+  if (dbias)
+    for (int64_t o = 0; o < g.B * g.OH * g.OW; ++o)
+      for (int64_t j = 0; j < g.CM; ++j) dbias[j] += dout[o * g.CM + j];
+  for_each_tap(g, [&](int64_t o, int64_t t, int64_t i) {
+    for (int64_t j = 0; j < g.CM; ++j) {
+      const float d = dout[o * g.CM + j];
+      const int64_t xi = i * g.C + j / g.M, ki = t * g.CM + j;
+      if (dinp) dinp[xi] += d * kernel[ki];
+      if (dkernel) dkernel[ki] += d * inp[xi];
+    }
+  });
   return KERNO_OK;
 }
 
